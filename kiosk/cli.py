@@ -1,0 +1,88 @@
+"""The ``kiosk`` command: run the kiosk, simulate a card, read a card, verify a slip, diagnose, check the journal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kiosk_backend.settings_files import ConfigError
+
+EXIT_OK, EXIT_NEGATIVE, EXIT_USAGE = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _not_built(capability: str, issue: int) -> Handler:
+    def handler(_args: argparse.Namespace) -> int:
+        print(f"kiosk: {capability} is not built yet (issue #{issue}).", file=sys.stderr)
+        return EXIT_USAGE
+
+    return handler
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kiosk.config import load_kiosk_settings
+    from kiosk.runtime import run_kiosk
+
+    settings = load_kiosk_settings(args.config)
+    return run_kiosk(settings, demo=args.demo)
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from kiosk.config import load_kiosk_settings
+    from kiosk.services.diagnostics import run_diagnostics
+
+    settings = load_kiosk_settings(args.config)
+    all_ok = True
+    for check in run_diagnostics(settings):
+        all_ok &= check.ok
+        print(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+    return EXIT_OK if all_ok else EXIT_NEGATIVE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; every command has ``--help`` and takes ``--config PATH``."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, metavar="PATH", help="kiosk TOML file (default: built-in)")
+
+    parser = argparse.ArgumentParser(prog="kiosk", description="社保自助终端 social security self-service kiosk")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", parents=[common], help="run the kiosk full screen")
+    run.add_argument("--demo", action="store_true", help="embedded backend, virtual card reader, directory printer")
+    run.set_defaults(handler=_run)
+
+    sim = commands.add_parser("card-sim", parents=[common], help="put a virtual card into a real pcscd (vpcd)")
+    sim.add_argument("--card", metavar="NAME", help="card id from config/demo-cards.toml (default: the first)")
+    sim.add_argument("--vpcd", metavar="HOST:PORT", default="127.0.0.1:35963", help="vpcd address")
+    sim.set_defaults(handler=_not_built("the virtual card over vpcd", 4))
+
+    verify = commands.add_parser("verify-slip", parents=[common], help="verify a record slip (exit 0 genuine)")
+    verify.add_argument("slip", metavar="PDF|PNG|QR-TEXT")
+    verify.add_argument("--public-key", type=Path, metavar="PATH", help="exported slip keys file")
+    verify.set_defaults(handler=_not_built("slip verification", 6))
+
+    info = commands.add_parser("card-info", parents=[common], help="print the card in the first reader (masked)")
+    info.set_defaults(handler=_not_built("reading the card", 4))
+
+    doctor = commands.add_parser("doctor", parents=[common], help="check configuration and connections")
+    doctor.set_defaults(handler=_doctor)
+
+    journal = commands.add_parser("journal", parents=[common], help="the electronic journal")
+    journal_commands = journal.add_subparsers(dest="journal_command", required=True, metavar="ACTION")
+    verify_journal = journal_commands.add_parser("verify", parents=[common], help="check the hash chain")
+    verify_journal.set_defaults(handler=_not_built("the electronic journal", 8))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: exit 0 ok, 1 negative answer, 2 usage or configuration error."""
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_USAGE

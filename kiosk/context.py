@@ -1,0 +1,32 @@
+"""What the running kiosk is made of: settings, clock and the services the screens may call (no UI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.backend_client.protocol import Backend
+from kiosk.clock import Clock
+from kiosk.config import KioskSettings
+from kiosk.services.availability import AvailabilityMonitor
+
+
+@dataclass
+class KioskContext:
+    """The composition handed to ``KioskApp``; tests build one with fakes."""
+
+    settings: KioskSettings
+    clock: Clock
+    backend: Backend
+    availability: AvailabilityMonitor
+    demo: bool = False
+
+    @classmethod
+    def create(cls, settings: KioskSettings, clock: Clock, backend: Backend, demo: bool = False) -> KioskContext:
+        """Wire the availability monitor to the backend with the configured thresholds."""
+        monitor = AvailabilityMonitor(
+            backend,
+            clock,
+            startup_grace_s=settings.backend.startup_grace_s,
+            failures_threshold=settings.backend.failures_before_out_of_service,
+        )
+        return cls(settings=settings, clock=clock, backend=backend, availability=monitor, demo=demo)

@@ -1,0 +1,44 @@
+"""The composition root: build the kiosk from settings (demo or real devices) and run it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kiosk.backend_client.embedded import EmbeddedBackend
+from kiosk.backend_client.http_client import HttpBackend
+from kiosk.clock import SystemClock
+from kiosk.config import KioskSettings
+from kiosk.context import KioskContext
+
+
+@contextmanager
+def kiosk_context(settings: KioskSettings, demo: bool) -> Iterator[KioskContext]:
+    """The kiosk's parts for the lifetime of the ``with`` block.
+
+    Demo mode starts a private backend on loopback (SQLite in the data directory) and stops it on every way out.
+    """
+    embedded: EmbeddedBackend | None = None
+    if demo:
+        data_dir = settings.resolved_data_dir()
+        embedded = EmbeddedBackend(data_dir / "demo-backend.sqlite3", data_dir / "demo-backend.log")
+        embedded.start()
+        backend = HttpBackend(embedded.url, timeout_s=settings.backend.timeout_s)
+    else:
+        token = settings.backend.token.get_secret_value()
+        backend = HttpBackend(settings.backend.url, token=token, timeout_s=settings.backend.timeout_s)
+    try:
+        yield KioskContext.create(settings, SystemClock(), backend, demo=demo)
+    finally:
+        backend.close()
+        if embedded is not None:
+            embedded.stop()
+
+
+def run_kiosk(settings: KioskSettings, demo: bool) -> int:
+    """Run the kiosk until it is stopped (SIGTERM/SIGHUP); returns the exit code."""
+    from kiosk.app import KioskApp  # Textual is imported only when the UI really starts
+
+    with kiosk_context(settings, demo) as context:
+        KioskApp(context).run()
+    return 0

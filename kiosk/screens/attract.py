@@ -1,0 +1,34 @@
+"""The attract screen: 请插入社保卡 / please insert your card, with the kiosk id and the time."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Center, Vertical
+from textual.widgets import Static
+
+from kiosk.i18n import tr
+from kiosk.screens.base import KioskScreen
+
+CARD_PICTURE = """\
+┌──────────────────────────┐
+│ 社会保障卡            ━━ │
+│ SOCIAL SECURITY CARD     │
+│                          │
+│   ▼ 芯片朝上插入 ▼       │
+└──────────────────────────┘"""
+
+
+class AttractScreen(KioskScreen):
+    """Waits for a card; shown whenever no citizen session is active and the kiosk is in service."""
+
+    CSS_PATH = "attract.tcss"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="attract-body"):
+            yield Static(tr("app.title", "zh"), id="attract-title")
+            yield Static(tr("app.title", "en"), id="attract-title-en")
+            yield Center(Static(CARD_PICTURE, id="card-picture"))
+            yield Static(tr("attract.insert_card", "zh"), id="insert-zh")
+            yield Static(tr("attract.insert_card", "en"), id="insert-en")
+            yield Static(tr("attract.insert_hint", self.language), id="insert-hint")
+        yield self.status_bar()

@@ -1,0 +1,47 @@
+"""Common base of the kiosk's screens: typed access to the app's context and the status bar."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.screen import Screen
+
+from kiosk.context import KioskContext
+from kiosk.i18n import Language
+from kiosk.services.availability import ServiceState
+from kiosk.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+
+
+class KioskScreen(Screen[None]):
+    """A full screen of the kiosk; subclasses compose their body and a :class:`StatusBar`."""
+
+    @property
+    def kiosk(self) -> KioskApp:
+        """The running kiosk app."""
+        from kiosk.app import KioskApp
+
+        assert isinstance(self.app, KioskApp)
+        return self.app
+
+    @property
+    def context(self) -> KioskContext:
+        """Settings, clock and services."""
+        return self.kiosk.context
+
+    @property
+    def language(self) -> Language:
+        """The language currently shown."""
+        return self.kiosk.language
+
+    def status_bar(self) -> StatusBar:
+        """A status bar for this screen."""
+        state = self.context.availability.current.state
+        return StatusBar(self.context.settings.kiosk_id, self.context.clock, self.language, state)
+
+    def show_service_state(self, state: ServiceState) -> None:
+        """Reflect the kiosk's service state in this screen's status bar."""
+        for bar in self.query(StatusBar):
+            bar.state = state

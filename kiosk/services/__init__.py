@@ -1,0 +1,1 @@
+"""Use cases the screens call, one module each; no Textual, no widgets."""

@@ -1,0 +1,1 @@
+"""Reusable widgets: status bar, keypad, masked field, countdown, data tables."""

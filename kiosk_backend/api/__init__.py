@@ -1,0 +1,1 @@
+"""HTTP routers of the `/v1` API."""
