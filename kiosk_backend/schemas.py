@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class WireModel(BaseModel):
@@ -32,3 +33,52 @@ class ErrorBody(WireModel):
     """Every error answer of the API has this shape."""
 
     error: ErrorDetail
+
+
+# ---------------------------------------------------------------- card sessions (CARD_SPEC.md §5)
+HEX16 = r"^[0-9A-F]{32}$"  # 16 bytes, upper-case hex
+
+
+class CardChallengeRequest(WireModel):
+    """``POST /v1/card-sessions/challenge`` (kiosk token): ask for a one-time challenge for this card."""
+
+    card_id: str = Field(pattern=HEX16, description="卡识别码 (EF05 tag 01), 16 bytes hex")
+    atr: str = Field(pattern=r"^[0-9A-F]{34}$", description="answer to reset, 17 bytes hex")
+
+
+class CardChallenge(WireModel):
+    """A one-time challenge, valid for 60 s, to be sent to the card with INTERNAL AUTHENTICATE."""
+
+    challenge_id: str
+    challenge: str = Field(pattern=HEX16)
+    expires_at: datetime
+
+
+class CardSessionRequest(WireModel):
+    """``POST /v1/card-sessions`` (kiosk token): the card's cryptogram and identity read after the PIN was verified.
+
+    The PIN itself never leaves the kiosk: the card verified it.
+    """
+
+    challenge_id: str
+    cryptogram: str = Field(pattern=HEX16)
+    ssn: str = Field(min_length=18, max_length=18)
+    card_no: str = Field(min_length=9, max_length=9)
+
+
+CardStatus = Literal["normal", "temporary_loss", "formal_loss", "cancelled"]
+
+
+class CardSession(WireModel):
+    """A short-lived citizen token, scoped to this person and kiosk.
+
+    ``scope`` is ``unlock_only`` when the card is reported lost: the token then only allows 解挂.
+    """
+
+    token: str
+    expires_at: datetime
+    scope: Literal["full", "unlock_only"]
+    role: Literal["citizen", "staff"]
+    card_status: CardStatus
+    name: str
+    ssn: str
