@@ -42,6 +42,28 @@ def _doctor(args: argparse.Namespace) -> int:
     return EXIT_OK if all_ok else EXIT_NEGATIVE
 
 
+def _journal_verify(args: argparse.Namespace) -> int:
+    from kiosk.config import load_kiosk_settings
+    from kiosk.journal import Journal, JournalUnavailable
+
+    directory: Path = args.dir or load_kiosk_settings(args.config).resolved_data_dir() / "journal"
+    if not (directory / "journal.sqlite3").is_file():
+        print(f"kiosk: no journal in {directory}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        journal = Journal(directory)
+    except JournalUnavailable as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    result = journal.verify()
+    journal.close()
+    if result.ok:
+        print(f"journal ok: {result.entries} entries, chain and head intact ({directory})")
+        return EXIT_OK
+    print(f"JOURNAL TAMPERED OR DAMAGED: {result.problem} ({directory})")
+    return EXIT_NEGATIVE
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; every command has ``--help`` and takes ``--config PATH``."""
     common = argparse.ArgumentParser(add_help=False)
@@ -73,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     journal = commands.add_parser("journal", parents=[common], help="the electronic journal")
     journal_commands = journal.add_subparsers(dest="journal_command", required=True, metavar="ACTION")
     verify_journal = journal_commands.add_parser("verify", parents=[common], help="check the hash chain")
-    verify_journal.set_defaults(handler=_not_built("the electronic journal", 8))
+    verify_journal.add_argument("--dir", type=Path, metavar="DIR", help="a journal directory (e.g. an export)")
+    verify_journal.set_defaults(handler=_journal_verify)
     return parser
 
 
