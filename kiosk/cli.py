@@ -24,10 +24,15 @@ def _not_built(capability: str, issue: int) -> Handler:
 
 def _run(args: argparse.Namespace) -> int:
     from kiosk.config import load_kiosk_settings
+    from kiosk.journal import JournalUnavailable
     from kiosk.runtime import run_kiosk
 
     settings = load_kiosk_settings(args.config)
-    return run_kiosk(settings, demo=args.demo)
+    try:
+        return run_kiosk(settings, demo=args.demo)
+    except JournalUnavailable as exc:  # a kiosk that cannot keep its journal must not serve
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_NEGATIVE
 
 
 def _doctor(args: argparse.Namespace) -> int:

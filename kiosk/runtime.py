@@ -10,6 +10,7 @@ from kiosk.backend_client.http_client import HttpBackend
 from kiosk.clock import SystemClock
 from kiosk.config import KioskSettings
 from kiosk.context import KioskContext
+from kiosk.journal import Journal
 
 
 @contextmanager
@@ -27,9 +28,14 @@ def kiosk_context(settings: KioskSettings, demo: bool) -> Iterator[KioskContext]
     else:
         token = settings.backend.token.get_secret_value()
         backend = HttpBackend(settings.backend.url, token=token, timeout_s=settings.backend.timeout_s)
+    journal = Journal(settings.resolved_data_dir() / "journal")
+    clock = SystemClock()
+    journal.append("kiosk.start", None, {"kiosk_id": settings.kiosk_id, "demo": demo}, at=clock.now())
     try:
-        yield KioskContext.create(settings, SystemClock(), backend, demo=demo)
+        yield KioskContext.create(settings, clock, backend, journal=journal, demo=demo)
     finally:
+        journal.append("kiosk.stop", None, {"kiosk_id": settings.kiosk_id}, at=clock.now())
+        journal.close()
         backend.close()
         if embedded is not None:
             embedded.stop()

@@ -11,8 +11,10 @@ from enum import Enum
 
 from kiosk.backend_client.protocol import Backend, BackendUnavailable
 from kiosk.clock import Clock
+from kiosk.journal import Journal, JournalUnavailable
 
 BACKEND_UNREACHABLE = "E-BK-001"
+JOURNAL_UNAVAILABLE = "E-JN-001"
 
 
 class ServiceState(Enum):
@@ -35,8 +37,16 @@ class Availability:
 class AvailabilityMonitor:
     """Turns a stream of health checks into in service / out of service (call :meth:`check` off the UI thread)."""
 
-    def __init__(self, backend: Backend, clock: Clock, startup_grace_s: float, failures_threshold: int) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        clock: Clock,
+        startup_grace_s: float,
+        failures_threshold: int,
+        journal: Journal | None = None,
+    ) -> None:
         self._backend = backend
+        self._journal = journal
         self._clock = clock
         self._grace_until = clock.monotonic() + startup_grace_s
         self._failures_threshold = failures_threshold
@@ -45,22 +55,39 @@ class AvailabilityMonitor:
         self.current = Availability(ServiceState.STARTING)
 
     def check(self) -> Availability:
-        """Ask the backend once and return the resulting availability (blocking: run in a worker thread)."""
+        """Ask the backend once and return the resulting availability (blocking: run in a worker thread).
+
+        Every change of state is journaled; a journal that cannot be written takes the kiosk out of service,
+        because a kiosk that cannot keep its journal must not serve.
+        """
+        before = self.current
+        after = self._ask_backend()
+        if after.state is not before.state or after.fault_code != before.fault_code:
+            try:
+                self._record(after)
+            except JournalUnavailable:
+                after = Availability(ServiceState.OUT_OF_SERVICE, JOURNAL_UNAVAILABLE)
+        self.current = after
+        return after
+
+    def _record(self, availability: Availability) -> None:
+        if self._journal is not None:
+            detail = {"state": availability.state.value}
+            self._journal.append("kiosk.service_state", availability.fault_code, detail, at=self._clock.now())
+
+    def _ask_backend(self) -> Availability:
         started = self._clock.monotonic()
         try:
             health = self._backend.health()
         except BackendUnavailable:
             self._failures += 1
-            self.current = self._after_failure()
-            return self.current
+            return self._after_failure()
         latency_ms = (self._clock.monotonic() - started) * 1000
         self._failures = 0
         self._ever_reached = True
         if health.status == "ok":
-            self.current = Availability(ServiceState.IN_SERVICE, latency_ms=latency_ms)
-        else:
-            self.current = Availability(ServiceState.OUT_OF_SERVICE, BACKEND_UNREACHABLE, latency_ms)
-        return self.current
+            return Availability(ServiceState.IN_SERVICE, latency_ms=latency_ms)
+        return Availability(ServiceState.OUT_OF_SERVICE, BACKEND_UNREACHABLE, latency_ms)
 
     def _after_failure(self) -> Availability:
         starting = not self._ever_reached and self._clock.monotonic() < self._grace_until
