@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -121,6 +122,7 @@ class Journal:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / "journal.sqlite3"
         self.head_path = directory / "journal.head"
+        self._write_lock = threading.Lock()  # database append and head file update happen as one step
         self._engine: Engine = create_engine(f"sqlite:///{self.path}")
         event.listen(self._engine, "connect", _durable_pragmas)
         event.listen(self._engine, "begin", _begin_immediate)
@@ -150,6 +152,12 @@ class Journal:
         detail_text = json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         when = (at or datetime.now(UTC)).astimezone(UTC)
         at_text = when.isoformat(timespec="microseconds")
+        with self._write_lock:
+            seq, prev_hash, digest = self._append_row(at_text, kind, code, detail_text)
+            self._write_head(seq, digest)
+        return JournalEntry(seq, when, kind, code, values, prev_hash, digest)
+
+    def _append_row(self, at_text: str, kind: str, code: str | None, detail_text: str) -> tuple[int, str, str]:
         try:
             with self._engine.begin() as db:
                 last = db.execute(select(_entries.c.seq, _entries.c.hash).order_by(_entries.c.seq.desc()).limit(1))
@@ -167,16 +175,18 @@ class Journal:
                 )
         except (OperationalError, DatabaseError) as exc:
             raise JournalUnavailable(f"journal cannot be written: {exc.orig}") from None
-        self._write_head(seq, digest)
-        return JournalEntry(seq, when, kind, code, values, prev_hash, digest)
+        return seq, prev_hash, digest
 
     def _write_head(self, seq: int, digest: str) -> None:
-        temporary = self.head_path.with_suffix(".head.tmp")
-        with temporary.open("w", encoding="ascii") as handle:
-            handle.write(f"{seq} {digest}\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.head_path)
+        temporary = self.head_path.with_suffix(f".head.{os.getpid()}.tmp")
+        try:
+            with temporary.open("w", encoding="ascii") as handle:
+                handle.write(f"{seq} {digest}\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.head_path)
+        except OSError as exc:
+            raise JournalUnavailable(f"journal head cannot be written: {exc.strerror}") from None
 
     # ------------------------------------------------------------------ reading
     def entries(self, after_seq: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:

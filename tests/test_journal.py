@@ -193,3 +193,21 @@ def test_prune_keeps_retention_and_unconfirmed_entries(tmp_path: Path) -> None:
     assert journal.verify().ok
     with pytest.raises(ValueError):
         journal.prune(now, retention_days=30)
+
+
+def test_threads_appending_at_once_keep_one_chain(tmp_path: Path) -> None:
+    import threading
+
+    journal = Journal(tmp_path)
+
+    def writer(name: str) -> None:
+        for n in range(25):
+            journal.append("thread", None, {"writer": name, "n": n})
+
+    threads = [threading.Thread(target=writer, args=(f"w{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result = journal.verify()
+    assert result.ok and result.entries == 100

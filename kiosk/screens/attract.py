@@ -24,6 +24,7 @@ class AttractScreen(KioskScreen):
     CSS_PATH = "attract.tcss"
 
     def compose(self) -> ComposeResult:
+        yield self.top_bar()
         with Vertical(id="attract-body"):
             yield Static(tr("app.title", "zh"), id="attract-title")
             yield Static(tr("app.title", "en"), id="attract-title-en")

@@ -10,6 +10,7 @@ from kiosk.context import KioskContext
 from kiosk.i18n import Language
 from kiosk.services.availability import ServiceState
 from kiosk.widgets.status_bar import StatusBar
+from kiosk.widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -35,6 +36,16 @@ class KioskScreen(Screen[None]):
     def language(self) -> Language:
         """The language currently shown."""
         return self.kiosk.language
+
+    def top_bar(self) -> TopBar:
+        """The title and accessibility switches for this screen."""
+        return TopBar(self.language)
+
+    def on_screen_resume(self) -> None:
+        """A screen coming back after the language changed shows the new language."""
+        if getattr(self, "_shown_language", self.language) != self.language:
+            self.refresh(recompose=True)
+        self._shown_language = self.language
 
     def status_bar(self) -> StatusBar:
         """A status bar for this screen."""

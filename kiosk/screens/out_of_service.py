@@ -21,6 +21,7 @@ class OutOfServiceScreen(KioskScreen):
         self.reason_key = reason_key
 
     def compose(self) -> ComposeResult:
+        yield self.top_bar()
         with Vertical(id="oos-body"):
             yield Static(tr("oos.title", "zh"), id="oos-title")
             yield Static(tr("oos.title", "en"), id="oos-title-en")
