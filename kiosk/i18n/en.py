@@ -26,4 +26,9 @@ MESSAGES: dict[str, str] = {
     "busy.loading": "Working on it, please wait…",
     "take_card.title": "Please take your card",
     "take_card.body": "Thank you. Please take your social security card and any printed slips.",
+    "query.keys": "Digits choose the period   8 previous page   9 next page   Esc back",
+    "query.page": "Page {page} of {pages}",
+    "query.empty": "No records for this period",
+    "query.error.unavailable": "The query cannot be answered right now. Please try again later or go to a counter.",
+    "query.error.rejected": "The query did not succeed. Please insert your card again and retry.",
 }

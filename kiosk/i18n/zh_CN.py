@@ -26,4 +26,9 @@ MESSAGES: dict[str, str] = {
     "busy.loading": "正在处理，请稍候…",
     "take_card.title": "请取走您的社保卡",
     "take_card.body": "感谢使用，请带好您的社保卡和打印的凭证。",
+    "query.keys": "数字键选择期间　8 上一页　9 下一页　Esc 返回",
+    "query.page": "第 {page}/{pages} 页",
+    "query.empty": "该期间没有记录",
+    "query.error.unavailable": "暂时无法查询，请稍后重试或到窗口办理。",
+    "query.error.rejected": "查询未成功，请重新插卡登录后再试。",
 }

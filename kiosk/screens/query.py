@@ -1,0 +1,133 @@
+"""One screen for every query: a title, an optional period picker, a table or a list of fields, and paging.
+
+Digits choose the period (1…), 8 / 9 page back and forth, Esc goes back; the data is fetched in a worker thread
+with progress shown after 300 ms, and a failure shows what to do next with a code for staff.
+"""
+
+from __future__ import annotations
+
+from textual import events, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, DataTable, Static
+
+from kiosk.backend_client.protocol import BackendRejected, BackendUnavailable
+from kiosk.i18n import tr
+from kiosk.screens.base import KioskScreen
+from kiosk.services.views import FieldsView, QueryRequest, QuerySpec, QueryView, TableView
+from kiosk.widgets.busy import BusyIndicator
+
+PREVIOUS_PAGE_KEY, NEXT_PAGE_KEY = "8", "9"
+
+
+class QueryScreen(KioskScreen):
+    """Shows one :class:`QuerySpec`."""
+
+    CSS_PATH = "query.tcss"
+
+    def __init__(self, spec: QuerySpec) -> None:
+        super().__init__()
+        self.spec = spec
+        self.request = QueryRequest(period=spec.periods[0].key if spec.periods else None)
+        self.view: QueryView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.top_bar()
+        with Vertical(id="query-body"):
+            yield Static(tr(self.spec.title_key, self.language), id="query-title")
+            if self.spec.periods:
+                with Horizontal(id="query-periods"):
+                    for number, option in enumerate(self.spec.periods, start=1):
+                        label = f"{number} {tr(option.label_key, self.language)}"
+                        yield Button(label, id=f"period-{option.key}", compact=True, classes="period")
+            yield BusyIndicator(tr("busy.loading", self.language), id="query-busy")
+            yield Static("", id="query-error")
+            with VerticalScroll(id="query-content"):
+                yield DataTable(id="query-table", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="query-fields")
+            yield Static("", id="query-footer")
+            yield Static(tr("query.keys", self.language), id="query-keys")
+        yield self.status_bar()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        """Fetch the current request in a worker thread."""
+        self.query_one("#query-error", Static).update("")
+        self.query_one(BusyIndicator).start()
+        self._fetch(self.request)
+
+    @work(thread=True, exclusive=True, group="query")
+    def _fetch(self, request: QueryRequest) -> None:
+        try:
+            view = self.spec.load(request)
+        except BackendUnavailable:
+            self.app.call_from_thread(self._show_error, "query.error.unavailable", "E-BK-002")
+            return
+        except BackendRejected as exc:
+            self.app.call_from_thread(self._show_error, "query.error.rejected", exc.code)
+            return
+        self.app.call_from_thread(self._show, request, view)
+
+    def _show_error(self, message_key: str, code: str) -> None:
+        self.query_one(BusyIndicator).stop()
+        message = tr(message_key, self.language) + "  " + tr("error.code", self.language, code=code)
+        self.query_one("#query-error", Static).update(message)
+
+    def _show(self, request: QueryRequest, view: QueryView) -> None:
+        if request != self.request:  # the citizen already asked for something else
+            return
+        self.query_one(BusyIndicator).stop()
+        self.view = view
+        table = self.query_one(DataTable)
+        fields = self.query_one("#query-fields", Static)
+        footer = self.query_one("#query-footer", Static)
+        table.clear(columns=True)
+        if isinstance(view, TableView):
+            table.display, fields.display = True, False
+            for column in view.columns:
+                table.add_column(tr(column.label_key, self.language))
+            for row in view.rows:
+                table.add_row(*row)
+            if view.totals is not None:
+                table.add_row(*view.totals, key="totals")
+            empty = tr("query.empty", self.language) if not view.rows else ""
+            pages = tr("query.page", self.language, page=view.page, pages=view.pages) if view.pages > 1 else ""
+            footer.update("  ".join(part for part in (empty, pages) if part))
+        elif isinstance(view, FieldsView):
+            table.display, fields.display = False, True
+            lines = [f"{tr(label, self.language)}：{value}" for label, value in view.fields]
+            fields.update("\n".join(lines))
+            footer.update(tr(view.note_key, self.language) if view.note_key else "")
+
+    def choose_period(self, key: str) -> None:
+        """Show another period (first page)."""
+        self.request = QueryRequest(period=key, page=1)
+        self.load()
+
+    def turn_page(self, delta: int) -> None:
+        """Previous / next page, within bounds."""
+        if isinstance(self.view, TableView) and 1 <= self.request.page + delta <= self.view.pages:
+            self.request = QueryRequest(period=self.request.period, page=self.request.page + delta)
+            self.load()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("period-"):
+            event.stop()
+            self.choose_period(event.button.id.removeprefix("period-"))
+
+    def on_key(self, event: events.Key) -> None:
+        key = event.key
+        if key == "escape":
+            event.stop()
+            self.app.pop_screen()
+        elif key == PREVIOUS_PAGE_KEY:
+            event.stop()
+            self.turn_page(-1)
+        elif key == NEXT_PAGE_KEY:
+            event.stop()
+            self.turn_page(+1)
+        elif key.isdigit() and 1 <= int(key) <= len(self.spec.periods):
+            event.stop()
+            self.choose_period(self.spec.periods[int(key) - 1].key)
