@@ -31,4 +31,7 @@ MESSAGES: dict[str, str] = {
     "query.empty": "No records for this period",
     "query.error.unavailable": "The query cannot be answered right now. Please try again later or go to a counter.",
     "query.error.rejected": "The query did not succeed. Please insert your card again and retry.",
+    "menu.exit": "Finish and take the card",
+    "menu.keys_main": "Press a digit to choose   0 finish",
+    "menu.keys": "Press a digit to choose   Esc back   0 finish",
 }

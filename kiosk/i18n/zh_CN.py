@@ -31,4 +31,7 @@ MESSAGES: dict[str, str] = {
     "query.empty": "该期间没有记录",
     "query.error.unavailable": "暂时无法查询，请稍后重试或到窗口办理。",
     "query.error.rejected": "查询未成功，请重新插卡登录后再试。",
+    "menu.exit": "退出并取卡",
+    "menu.keys_main": "按数字键选择服务　0 退出",
+    "menu.keys": "按数字键选择　Esc 返回上一级　0 退出",
 }
