@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk_backend.schemas import ErrorBody, ErrorDetail
@@ -70,6 +71,11 @@ def install_error_handlers(app: FastAPI) -> None:
         where = ".".join(str(part) for part in first.get("loc", ()))
         code = VALIDATION_CODES.get(str(first.get("type", "")), "invalid_request")
         return error_response(422, code, f"{where}: {first.get('msg', 'invalid')}")
+
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+        log.warning("value refused by the database: %s", type(exc.orig).__name__)
+        return error_response(422, "invalid_value", "a value in the request cannot be stored or compared")
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

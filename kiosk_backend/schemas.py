@@ -60,7 +60,7 @@ class CardSessionRequest(WireModel):
     The PIN itself never leaves the kiosk: the card verified it.
     """
 
-    challenge_id: str
+    challenge_id: str = Field(pattern=r"^[0-9a-f]{32}$")
     cryptogram: str = Field(pattern=HEX16)
     ssn: str = Field(min_length=18, max_length=18)
     card_no: str = Field(min_length=9, max_length=9)
