@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import update
 
-from kiosk_backend.api.deps import AnyScopeCitizen, CitizenAuth, DbSession
+from kiosk_backend.api.deps import CitizenToken, DbSession, citizen_for_token
 from kiosk_backend.api.idempotency import Idempotent, run_idempotent
 from kiosk_backend.clock import utcnow
 from kiosk_backend.config import BackendSettings
@@ -28,13 +28,14 @@ def _card(db: DbSession, card_pk: int) -> Card:
 
 @router.post("/card/loss-report", response_model=CardServiceResult)
 def report_loss(
-    body: CardLossReportRequest, citizen: CitizenAuth, idem: Idempotent, db: DbSession, request: Request
+    body: CardLossReportRequest, token: CitizenToken, idem: Idempotent, db: DbSession, request: Request
 ) -> Response:
     """临时挂失: the card becomes ``temporary_loss`` (lapses after the configured days); the session turns
     ``unlock_only``."""
     settings: BackendSettings = request.app.state.settings
 
     def action() -> CardServiceResult:
+        citizen = citizen_for_token(db, idem.kiosk_id, token, full_scope=True)
         card = _card(db, citizen.card_pk)
         card_status.report_temporary_loss(db, card, citizen.kiosk_id, body.reason, settings.card.temporary_loss_days)
         _set_scope(db, citizen.token_hash, "unlock_only")
@@ -46,10 +47,11 @@ def report_loss(
 
 
 @router.post("/card/unlock", response_model=CardServiceResult)
-def unlock(body: CardUnlockRequest, citizen: AnyScopeCitizen, idem: Idempotent, db: DbSession) -> Response:
+def unlock(body: CardUnlockRequest, token: CitizenToken, idem: Idempotent, db: DbSession) -> Response:
     """解挂: a temporary loss report is cancelled; the session becomes ``full``. A formal loss → 409."""
 
     def action() -> CardServiceResult:
+        citizen = citizen_for_token(db, idem.kiosk_id, token, full_scope=False)
         card = _card(db, citizen.card_pk)
         card_status.cancel_temporary_loss(db, card, citizen.kiosk_id)
         _set_scope(db, citizen.token_hash, "full")
@@ -61,10 +63,11 @@ def unlock(body: CardUnlockRequest, citizen: AnyScopeCitizen, idem: Idempotent, 
 
 
 @router.post("/session/end", response_model=SessionEnded)
-def end_session(citizen: AnyScopeCitizen, idem: Idempotent, db: DbSession) -> Response:
+def end_session(token: CitizenToken, idem: Idempotent, db: DbSession) -> Response:
     """The citizen token is void from now on (card removed, 退出)."""
 
     def action() -> SessionEnded:
+        citizen = citizen_for_token(db, idem.kiosk_id, token, full_scope=False)
         now = utcnow()
         db.execute(update(CitizenSession).where(CitizenSession.token_hash == citizen.token_hash).values(ended_at=now))
         return SessionEnded(ended_at=now)

@@ -100,10 +100,16 @@ class Citizen:
     token_hash: str
 
 
-def require_citizen_any_scope(
-    kiosk: KioskAuth, db: DbSession, token: Annotated[str | None, Depends(_citizen)]
-) -> Citizen:
-    """401 without a live citizen token; 403 when it was opened at another kiosk."""
+CitizenToken = Annotated[str | None, Depends(_citizen)]
+
+
+def citizen_for_token(db: Session, kiosk_id: str, token: str | None, full_scope: bool) -> Citizen:
+    """The citizen of a live token opened at this kiosk.
+
+    401 without a live token, 403 when it was opened at another kiosk or (``full_scope``) when it is unlock-only.
+    State-changing routes call this inside their idempotent action, so a replay never depends on the session's
+    state after the first answer (e.g. a loss report that turned the session unlock-only).
+    """
     if not token:
         raise ApiError(401, "citizen_token_required", f"a citizen session token is required ({CITIZEN_HEADER})")
     hashed = token_hash(token)
@@ -112,16 +118,21 @@ def require_citizen_any_scope(
         raise ApiError(401, "citizen_token_invalid", "the citizen session token is not valid")
     if row.ended_at is not None or aware(row.expires_at) <= utcnow():
         raise ApiError(401, "citizen_session_expired", "the citizen session has ended; insert the card again")
-    if row.kiosk_id != kiosk.id:
+    if row.kiosk_id != kiosk_id:
         raise ApiError(403, "citizen_session_other_kiosk", "this citizen session belongs to another kiosk")
+    if full_scope and row.scope != "full":
+        raise ApiError(403, "card_reported_lost", "the card is reported lost: only 解挂 (unlock) is possible")
     return Citizen(row.person_id, row.card_pk, row.kiosk_id, row.scope, row.role, hashed)
 
 
-def require_citizen(citizen: Annotated[Citizen, Depends(require_citizen_any_scope)]) -> Citizen:
+def require_citizen_any_scope(kiosk: KioskAuth, db: DbSession, token: CitizenToken) -> Citizen:
+    """401 without a live citizen token; 403 when it was opened at another kiosk."""
+    return citizen_for_token(db, kiosk.id, token, full_scope=False)
+
+
+def require_citizen(kiosk: KioskAuth, db: DbSession, token: CitizenToken) -> Citizen:
     """Like :func:`require_citizen_any_scope`, and 403 for an unlock-only token (card reported lost)."""
-    if citizen.scope != "full":
-        raise ApiError(403, "card_reported_lost", "the card is reported lost: only 解挂 (unlock) is possible")
-    return citizen
+    return citizen_for_token(db, kiosk.id, token, full_scope=True)
 
 
 CitizenAuth = Annotated[Citizen, Depends(require_citizen)]

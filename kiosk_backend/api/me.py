@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from kiosk_backend.api.deps import CitizenAuth, DbSession
+from kiosk_backend.api.deps import AnyScopeCitizen, CitizenAuth, DbSession
 from kiosk_backend.errors import ApiError
 from kiosk_backend.schemas import (
     BenefitPaymentPage,
@@ -76,8 +76,8 @@ def contributions(
 
 
 @router.get("/card", response_model=CardInfo)
-def card(citizen: CitizenAuth, db: DbSession) -> CardInfo:
-    """社会保障持卡信息 / 发卡信息查询 (the card used to log in)."""
+def card(citizen: AnyScopeCitizen, db: DbSession) -> CardInfo:
+    """社会保障持卡信息 / 发卡信息查询 (the card used to log in; also for an unlock-only session, for 解挂)."""
     return queries.card_info(db, citizen.card_pk)
 
 
