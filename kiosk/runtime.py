@@ -24,7 +24,7 @@ def kiosk_context(settings: KioskSettings, demo: bool) -> Iterator[KioskContext]
         data_dir = settings.resolved_data_dir()
         embedded = EmbeddedBackend(data_dir / "demo-backend.sqlite3", data_dir / "demo-backend.log")
         embedded.start()
-        backend = HttpBackend(embedded.url, timeout_s=settings.backend.timeout_s)
+        backend = HttpBackend(embedded.url, token=embedded.kiosk_token, timeout_s=settings.backend.timeout_s)
     else:
         token = settings.backend.token.get_secret_value()
         backend = HttpBackend(settings.backend.url, token=token, timeout_s=settings.backend.timeout_s)

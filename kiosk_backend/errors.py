@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk_backend.schemas import ErrorBody, ErrorDetail
@@ -27,6 +28,9 @@ HTTP_STATUS_CODES = {
     503: "unavailable",
 }
 
+# Finer codes for the commonest validation failures; everything else is ``invalid_request``.
+VALIDATION_CODES = {"json_invalid": "malformed_json", "extra_forbidden": "unknown_field", "missing": "missing_field"}
+
 
 class ApiError(Exception):
     """Raised by services and routes to answer with a stable code."""
@@ -36,6 +40,11 @@ class ApiError(Exception):
         self.status = status
         self.code = code
         self.message = message
+
+
+def error_body_json(code: str, message: str) -> str:
+    """The JSON text of an error answer (stored for idempotent replays)."""
+    return ErrorBody(error=ErrorDetail(code=code, message=message)).model_dump_json()
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
@@ -60,7 +69,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(part) for part in first.get("loc", ()))
-        return error_response(422, "invalid_request", f"{where}: {first.get('msg', 'invalid')}")
+        code = VALIDATION_CODES.get(str(first.get("type", "")), "invalid_request")
+        return error_response(422, code, f"{where}: {first.get('msg', 'invalid')}")
+
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+        log.warning("value refused by the database: %s", type(exc.orig).__name__)
+        return error_response(422, "invalid_value", "a value in the request cannot be stored or compared")
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -17,7 +18,10 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
+from kiosk_backend.demo_cards import load_demo_cards
+
 _PR_SET_PDEATHSIG = 1
+DEMO_KIOSK_TOKEN_ENV = "SHEBAO_DEMO_KIOSK_TOKEN"  # read by `kiosk-backend serve --demo-setup`
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
@@ -26,11 +30,17 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 
 
 class EmbeddedBackend:
-    """Start, locate and stop a private records backend backed by a SQLite file."""
+    """Start, locate and stop a private records backend backed by a SQLite file.
 
-    def __init__(self, database_file: Path, log_file: Path) -> None:
+    The child seeds the demo people on first start (hidden ``serve --demo-setup``), registers the kiosk
+    ``demo-kiosk`` with :attr:`kiosk_token` (generated here, passed in the environment, never on the command line)
+    and gets the *test* issuer key of ``config/demo-cards.toml`` explicitly — demo mode only.
+    """
+
+    def __init__(self, database_file: Path, log_file: Path, kiosk_token: str | None = None) -> None:
         self.database_file = database_file
         self.log_file = log_file
+        self.kiosk_token = kiosk_token or secrets.token_urlsafe(32)
         self._process: subprocess.Popen[bytes] | None = None
         self._port: int | None = None
 
@@ -55,11 +65,13 @@ class EmbeddedBackend:
         self._port = listener.getsockname()[1]
         env = dict(os.environ)
         env["KIOSK_BACKEND_DATABASE__URL"] = f"sqlite:///{self.database_file}"
+        env["KIOSK_BACKEND_CARD__ISSUER_KEY"] = load_demo_cards().test_issuer_key  # test key: demo mode only
+        env[DEMO_KIOSK_TOKEN_ENV] = self.kiosk_token
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self.log_file.open("ab") as log:
                 self._process = subprocess.Popen(
-                    [sys.executable, "-m", "kiosk_backend", "serve", "--fd", str(listener.fileno())],
+                    [sys.executable, "-m", "kiosk_backend", "serve", "--demo-setup", "--fd", str(listener.fileno())],
                     pass_fds=(listener.fileno(),),
                     stdin=subprocess.DEVNULL,
                     stdout=log,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from typing import TypeVar
 
 import httpx
@@ -9,13 +11,34 @@ from pydantic import BaseModel, ValidationError
 
 from kiosk.backend_client.protocol import BackendRejected, BackendUnavailable
 from kiosk_backend.schemas import (
+    BenefitPaymentPage,
+    Benefits,
     CardChallenge,
     CardChallengeRequest,
+    CardInfo,
+    CardLossReportRequest,
+    CardServiceResult,
     CardSession,
     CardSessionRequest,
+    CardUnlockRequest,
+    Cases,
+    ContributionPage,
+    Enrolments,
     ErrorBody,
     Health,
+    Injuries,
+    MedicalAccountPage,
+    MedicalContracts,
+    MedicalVisitPage,
+    OneTimeBenefits,
+    PensionAccount,
+    PersonInfo,
+    SessionEnded,
+    Transfers,
 )
+
+CITIZEN_HEADER = "X-Citizen-Token"
+Params = dict[str, str | int]
 
 AnswerT = TypeVar("AnswerT", bound=BaseModel)
 
@@ -43,15 +66,148 @@ class HttpBackend:
         """``POST /v1/card-sessions``."""
         return self._call("POST", "/card-sessions", CardSession, request)
 
+    # ------------------------------------------------------------ personal queries
+    def person_info(self, citizen_token: str) -> PersonInfo:
+        """``GET /v1/me``."""
+        return self._call("GET", "/me", PersonInfo, citizen=citizen_token)
+
+    def enrolments(self, citizen_token: str) -> Enrolments:
+        """``GET /v1/me/enrolments``."""
+        return self._call("GET", "/me/enrolments", Enrolments, citizen=citizen_token)
+
+    def contributions(
+        self,
+        citizen_token: str,
+        from_period: int | None = None,
+        to_period: int | None = None,
+        kind: str | None = None,
+        limit: int = 120,
+        offset: int = 0,
+    ) -> ContributionPage:
+        """``GET /v1/me/contributions``."""
+        params = _params(from_period=from_period, to_period=to_period, kind=kind, limit=limit, offset=offset)
+        return self._call("GET", "/me/contributions", ContributionPage, citizen=citizen_token, params=params)
+
+    def card_info(self, citizen_token: str) -> CardInfo:
+        """``GET /v1/me/card``."""
+        return self._call("GET", "/me/card", CardInfo, citizen=citizen_token)
+
+    def medical_account(
+        self,
+        citizen_token: str,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> MedicalAccountPage:
+        """``GET /v1/me/medical-account``."""
+        params = _params(date_from=date_from, date_to=date_to, limit=limit, offset=offset)
+        return self._call("GET", "/me/medical-account", MedicalAccountPage, citizen=citizen_token, params=params)
+
+    def pension_account(
+        self, citizen_token: str, from_year: int | None = None, to_year: int | None = None
+    ) -> PensionAccount:
+        """``GET /v1/me/pension-account``."""
+        params = _params(from_year=from_year, to_year=to_year)
+        return self._call("GET", "/me/pension-account", PensionAccount, citizen=citizen_token, params=params)
+
+    def benefits(self, citizen_token: str) -> Benefits:
+        """``GET /v1/me/benefits``."""
+        return self._call("GET", "/me/benefits", Benefits, citizen=citizen_token)
+
+    def benefit_payments(
+        self,
+        citizen_token: str,
+        benefit_id: int,
+        from_period: int | None = None,
+        to_period: int | None = None,
+        limit: int = 120,
+        offset: int = 0,
+    ) -> BenefitPaymentPage:
+        """``GET /v1/me/benefits/{id}/payments``."""
+        params = _params(from_period=from_period, to_period=to_period, limit=limit, offset=offset)
+        path = f"/me/benefits/{int(benefit_id)}/payments"
+        return self._call("GET", path, BenefitPaymentPage, citizen=citizen_token, params=params)
+
+    def one_time_benefits(self, citizen_token: str) -> OneTimeBenefits:
+        """``GET /v1/me/one-time-benefits``."""
+        return self._call("GET", "/me/one-time-benefits", OneTimeBenefits, citizen=citizen_token)
+
+    def cases(self, citizen_token: str) -> Cases:
+        """``GET /v1/me/cases``."""
+        return self._call("GET", "/me/cases", Cases, citizen=citizen_token)
+
+    def medical_visits(
+        self,
+        citizen_token: str,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> MedicalVisitPage:
+        """``GET /v1/me/medical-visits``."""
+        params = _params(date_from=date_from, date_to=date_to, limit=limit, offset=offset)
+        return self._call("GET", "/me/medical-visits", MedicalVisitPage, citizen=citizen_token, params=params)
+
+    def medical_contracts(self, citizen_token: str) -> MedicalContracts:
+        """``GET /v1/me/medical-contracts``."""
+        return self._call("GET", "/me/medical-contracts", MedicalContracts, citizen=citizen_token)
+
+    def work_injuries(self, citizen_token: str) -> Injuries:
+        """``GET /v1/me/work-injuries``."""
+        return self._call("GET", "/me/work-injuries", Injuries, citizen=citizen_token)
+
+    def transfers(self, citizen_token: str) -> Transfers:
+        """``GET /v1/me/transfers``."""
+        return self._call("GET", "/me/transfers", Transfers, citizen=citizen_token)
+
+    # ------------------------------------------------------------ card services
+    def report_card_loss(
+        self, citizen_token: str, request: CardLossReportRequest, idempotency_key: str | None = None
+    ) -> CardServiceResult:
+        """``POST /v1/me/card/loss-report``."""
+        return self._call(
+            "POST", "/me/card/loss-report", CardServiceResult, request, citizen=citizen_token, key=idempotency_key
+        )
+
+    def unlock_card(self, citizen_token: str, idempotency_key: str | None = None) -> CardServiceResult:
+        """``POST /v1/me/card/unlock``."""
+        return self._call(
+            "POST",
+            "/me/card/unlock",
+            CardServiceResult,
+            CardUnlockRequest(),
+            citizen=citizen_token,
+            key=idempotency_key,
+        )
+
+    def end_session(self, citizen_token: str) -> SessionEnded:
+        """``POST /v1/me/session/end``."""
+        return self._call("POST", "/me/session/end", SessionEnded, citizen=citizen_token)
+
     def close(self) -> None:
         """Close the connection pool."""
         self._client.close()
 
-    def _call(self, method: str, path: str, answer: type[AnswerT], body: BaseModel | None = None) -> AnswerT:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        answer: type[AnswerT],
+        body: BaseModel | None = None,
+        citizen: str | None = None,
+        params: Params | None = None,
+        key: str | None = None,
+    ) -> AnswerT:
+        """One request. Every POST carries an Idempotency-Key (``key`` or a fresh one); the citizen token if given."""
         content = body.model_dump_json().encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if body is not None else {}
+        if method == "POST":
+            headers["Idempotency-Key"] = key or uuid.uuid4().hex
+        if citizen is not None:
+            headers[CITIZEN_HEADER] = citizen
         try:
-            response = self._client.request(method, path, content=content, headers=headers)
+            response = self._client.request(method, path, content=content, headers=headers, params=params)
         except httpx.HTTPError as exc:
             raise BackendUnavailable(f"{method} {path}: {type(exc).__name__}") from exc
         if response.is_error:
@@ -60,6 +216,15 @@ class HttpBackend:
             return answer.model_validate_json(response.content)
         except ValidationError as exc:
             raise BackendUnavailable(f"{method} {path}: unreadable answer") from exc
+
+
+def _params(**values: int | str | date | None) -> Params:
+    """Query parameters without the unset ones (dates as ISO text)."""
+    return {
+        name: value.isoformat() if isinstance(value, date) else value
+        for name, value in values.items()
+        if value is not None
+    }
 
 
 def _rejection(response: httpx.Response) -> BackendRejected | BackendUnavailable:

@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Protocol
 
-from kiosk_backend.schemas import CardChallenge, CardChallengeRequest, CardSession, CardSessionRequest, Health
+from kiosk_backend.schemas import (
+    BenefitPaymentPage,
+    Benefits,
+    CardChallenge,
+    CardChallengeRequest,
+    CardInfo,
+    CardLossReportRequest,
+    CardServiceResult,
+    CardSession,
+    CardSessionRequest,
+    Cases,
+    ContributionPage,
+    Enrolments,
+    Health,
+    Injuries,
+    MedicalAccountPage,
+    MedicalContracts,
+    MedicalVisitPage,
+    OneTimeBenefits,
+    PensionAccount,
+    PersonInfo,
+    SessionEnded,
+    Transfers,
+)
 
 
 class BackendUnavailable(Exception):
@@ -34,6 +58,110 @@ class Backend(Protocol):
 
     def open_card_session(self, request: CardSessionRequest) -> CardSession:
         """Check the card's cryptogram and open a citizen session; raises BackendUnavailable / BackendRejected."""
+        ...
+
+    # Personal queries: ``citizen_token`` is CardSession.token; money in fen, periods YYYYMM.
+    def person_info(self, citizen_token: str) -> PersonInfo:
+        """个人基本信息."""
+        ...
+
+    def enrolments(self, citizen_token: str) -> Enrolments:
+        """个人参保信息."""
+        ...
+
+    def contributions(
+        self,
+        citizen_token: str,
+        from_period: int | None = None,
+        to_period: int | None = None,
+        kind: str | None = None,
+        limit: int = 120,
+        offset: int = 0,
+    ) -> ContributionPage:
+        """个人缴费信息 (newest month first; ``kind="supplementary"`` for 补缴)."""
+        ...
+
+    def card_info(self, citizen_token: str) -> CardInfo:
+        """社会保障持卡 / 发卡信息."""
+        ...
+
+    def medical_account(
+        self,
+        citizen_token: str,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> MedicalAccountPage:
+        """职工医疗保险个人账户余额 + 明细."""
+        ...
+
+    def pension_account(
+        self, citizen_token: str, from_year: int | None = None, to_year: int | None = None
+    ) -> PensionAccount:
+        """养老保险个人账户, by year."""
+        ...
+
+    def benefits(self, citizen_token: str) -> Benefits:
+        """定期待遇审批 + 构成."""
+        ...
+
+    def benefit_payments(
+        self,
+        citizen_token: str,
+        benefit_id: int,
+        from_period: int | None = None,
+        to_period: int | None = None,
+        limit: int = 120,
+        offset: int = 0,
+    ) -> BenefitPaymentPage:
+        """定期待遇发放."""
+        ...
+
+    def one_time_benefits(self, citizen_token: str) -> OneTimeBenefits:
+        """一次性待遇发放."""
+        ...
+
+    def cases(self, citizen_token: str) -> Cases:
+        """办件进度."""
+        ...
+
+    def medical_visits(
+        self,
+        citizen_token: str,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> MedicalVisitPage:
+        """就医信息."""
+        ...
+
+    def medical_contracts(self, citizen_token: str) -> MedicalContracts:
+        """门诊统筹 / 门诊大病签约."""
+        ...
+
+    def work_injuries(self, citizen_token: str) -> Injuries:
+        """工伤认定 + 伤残、护理."""
+        ...
+
+    def transfers(self, citizen_token: str) -> Transfers:
+        """转移接续进度."""
+        ...
+
+    # State-changing card services (an Idempotency-Key per logical request; pass the same key to retry).
+    def report_card_loss(
+        self, citizen_token: str, request: CardLossReportRequest, idempotency_key: str | None = None
+    ) -> CardServiceResult:
+        """临时挂失."""
+        ...
+
+    def unlock_card(self, citizen_token: str, idempotency_key: str | None = None) -> CardServiceResult:
+        """解挂 (works with an ``unlock_only`` token)."""
+        ...
+
+    def end_session(self, citizen_token: str) -> SessionEnded:
+        """Void the citizen token (card removed / 退出)."""
         ...
 
     def close(self) -> None:
