@@ -42,6 +42,12 @@ def _doctor(args: argparse.Namespace) -> int:
     return EXIT_OK if all_ok else EXIT_NEGATIVE
 
 
+def _card_sim(args: argparse.Namespace) -> int:
+    from kiosk.cardreader.emulator.sim import main_entry
+
+    return main_entry(args.card, args.vpcd)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; every command has ``--help`` and takes ``--config PATH``."""
     common = argparse.ArgumentParser(add_help=False)
@@ -57,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim = commands.add_parser("card-sim", parents=[common], help="put a virtual card into a real pcscd (vpcd)")
     sim.add_argument("--card", metavar="NAME", help="card id from config/demo-cards.toml (default: the first)")
     sim.add_argument("--vpcd", metavar="HOST:PORT", default="127.0.0.1:35963", help="vpcd address")
-    sim.set_defaults(handler=_not_built("the virtual card over vpcd", 4))
+    sim.set_defaults(handler=_card_sim)
 
     verify = commands.add_parser("verify-slip", parents=[common], help="verify a record slip (exit 0 genuine)")
     verify.add_argument("slip", metavar="PDF|PNG|QR-TEXT")
