@@ -19,8 +19,10 @@ SERVICE_GONE = frozenset(
         scard.SCARD_E_INVALID_HANDLE,
     }
 )
+# SCardStatus state bits (pcsc-lite values; pyscard does not export them).
+STATUS_PRESENT = 0x0004
 CARD_GONE = frozenset({scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD, scard.SCARD_W_RESET_CARD})
-REMOVAL_CHECK_S = 1.0  # after a failed exchange, how long to wait for pcscd to notice a pulled card
+REMOVAL_CHECK_S = 2.0  # after a failed exchange, how long to wait for pcscd to notice a pulled card
 
 
 def _hex(hresult: int) -> str:
@@ -123,7 +125,7 @@ class PcscTransport:
             if self.removed.is_set() or self._card is None:
                 return True
             hresult, _reader, state, _protocol, _atr = scard.SCardStatus(self._card)
-            if hresult != scard.SCARD_S_SUCCESS or not state & scard.SCARD_PRESENT:
+            if hresult != scard.SCARD_S_SUCCESS or not state & STATUS_PRESENT:
                 return True
             if time.monotonic() >= deadline:
                 return False

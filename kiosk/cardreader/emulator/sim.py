@@ -2,7 +2,8 @@
 
 Commands, one per line on standard input (answers on standard output, one line each):
 ``insert`` · ``remove`` · ``remove-after N`` (pull the card once it has answered N more APDUs) ·
-``card NAME`` (swap to another demo card, re-inserted) · ``status`` · ``quit``.
+``card NAME`` (swap to another demo card, re-inserted) · ``fresh NAME`` (the same, freshly personalised from
+the file: PIN and try counter as configured) · ``status`` · ``quit``.
 Signals: ``SIGUSR1`` pulls the card out, ``SIGUSR2`` puts it back, ``SIGTERM``/``SIGINT`` stop.
 The card keeps its state (PIN, try counter) across removals for the life of the process.
 """
@@ -55,7 +56,9 @@ class CardSim:
         elif verb == "remove-after" and arg.strip().isdigit():
             self.vpcd.remove_after(int(arg))
             self.say(f"armed {int(arg)}")
-        elif verb == "card" and arg.strip():
+        elif verb in ("card", "fresh") and arg.strip():
+            if verb == "fresh":
+                self._virtual.pop(arg.strip(), None)
             try:
                 card = self._card(arg.strip())
             except KeyError as exc:
