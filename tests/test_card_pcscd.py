@@ -231,3 +231,31 @@ def _assert_no_pin(lab: Lab, logs: str) -> None:
     for demo in CARDS.cards:
         for form in (demo.pin, f"{demo.pin[:2]} {demo.pin[2:4]} {demo.pin[4:]}"):
             assert form not in written, f"PIN of {demo.id} leaked"
+
+
+def test_kiosk_card_info_through_pcscd(lab: Lab) -> None:
+    import json
+    import subprocess
+    import sys
+
+    lab.insert("citizen")
+
+    def card_info(stdin: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "kiosk", "card-info"],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            start_new_session=True,  # no controlling terminal: getpass reads the PIN from stdin
+        )
+
+    done = card_info("802413\n")
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert info["reader"] == READER and info["holder"]["ssn"] == "640104********2314"
+    assert info["holder"]["name"] == "王**" and "802413" not in done.stdout + done.stderr
+    done = card_info("\n")
+    assert done.returncode == 0 and json.loads(done.stdout)["holder"] is None
+    done = card_info("000000\n")
+    assert done.returncode == 1 and "密码错误，还可尝试 2 次" in done.stderr

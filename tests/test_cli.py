@@ -37,7 +37,6 @@ def test_backend_help(command: list[str], capsys: pytest.CaptureFixture[str]) ->
 @pytest.mark.parametrize(
     ("argv", "issue"),
     [
-        (["card-info"], 4),
         (["verify-slip", "slip.pdf"], 6),
         (["journal", "verify"], 8),
     ],
