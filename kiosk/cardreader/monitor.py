@@ -96,7 +96,8 @@ class ReaderMonitor:
             removed = slot.removed if slot is not None and slot.removed is not None else threading.Event()
             if slot is None or not slot.present:
                 removed.set()
-        return PcscTransport(reader, removed)
+            atr = slot.atr if slot is not None else b""
+        return PcscTransport(reader, removed, atr)
 
     # ------------------------------------------------------------------ loop
     def _supervise(self) -> None:

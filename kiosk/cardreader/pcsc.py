@@ -62,13 +62,13 @@ class PcscTransport:
     next ``transmit`` then raises :class:`CardRemoved` without waiting for the reader.
     """
 
-    def __init__(self, reader: str, removed: threading.Event | None = None) -> None:
+    def __init__(self, reader: str, removed: threading.Event | None = None, atr: bytes = b"") -> None:
         self.reader = reader
         self.removed = removed or threading.Event()
         self._context: int | None = None
         self._card: int | None = None
         self._protocol = 0
-        self._atr = b""
+        self._atr = atr  # known from the monitor's event: saves an SCardStatus round trip
 
     @property
     def atr(self) -> bytes:
@@ -88,6 +88,8 @@ class PcscTransport:
             self.disconnect()
             raise error_for(hresult, "connect")
         self._card, self._protocol = card, protocol
+        if self._atr:
+            return
         hresult, _reader, _state, _protocol, atr = scard.SCardStatus(card)
         if hresult != scard.SCARD_S_SUCCESS:
             self.disconnect()
