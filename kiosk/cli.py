@@ -69,6 +69,47 @@ def _journal_verify(args: argparse.Namespace) -> int:
     return EXIT_NEGATIVE
 
 
+def _card_sim(args: argparse.Namespace) -> int:
+    from kiosk.cardreader.emulator.sim import main_entry
+
+    return main_entry(args.card, args.vpcd)
+
+
+def _card_info(args: argparse.Namespace) -> int:
+    import getpass
+    import json
+
+    from kiosk.cardreader.errors import CardError, PinFormatError
+    from kiosk.cardreader.pcsc import PcscTransport, list_readers
+    from kiosk.cardreader.pin import Pin
+    from kiosk.services.card_info import first_reader_with_card, read_card_info
+
+    def ask_pin() -> Pin | None:
+        digits = getpass.getpass("PIN (v3 card; Enter = card identification only): ", stream=sys.stderr).strip()
+        return Pin(digits) if digits else None
+
+    try:
+        readers = [args.reader] if args.reader else list_readers()
+        transport = first_reader_with_card(readers, PcscTransport)
+        try:
+            info = read_card_info(transport, ask_pin)
+        finally:
+            transport.disconnect()
+    except PinFormatError as exc:
+        print(f"kiosk card-info: {exc.message('zh')} / {exc.message('en')}", file=sys.stderr)
+        return EXIT_USAGE
+    except CardError as exc:
+        print(f"kiosk card-info: {exc.message('zh')} / {exc.message('en')} [{exc.code}]", file=sys.stderr)
+        return EXIT_NEGATIVE
+    print(json.dumps({"reader": transport_reader(transport), **info}, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def transport_reader(transport: object) -> str | None:
+    """The reader name of a PC/SC transport."""
+    return getattr(transport, "reader", None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; every command has ``--help`` and takes ``--config PATH``."""
     common = argparse.ArgumentParser(add_help=False)
@@ -84,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim = commands.add_parser("card-sim", parents=[common], help="put a virtual card into a real pcscd (vpcd)")
     sim.add_argument("--card", metavar="NAME", help="card id from config/demo-cards.toml (default: the first)")
     sim.add_argument("--vpcd", metavar="HOST:PORT", default="127.0.0.1:35963", help="vpcd address")
-    sim.set_defaults(handler=_not_built("the virtual card over vpcd", 4))
+    sim.set_defaults(handler=_card_sim)
 
     verify = commands.add_parser("verify-slip", parents=[common], help="verify a record slip (exit 0 genuine)")
     verify.add_argument("slip", metavar="PDF|PNG|QR-TEXT")
@@ -92,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(handler=_not_built("slip verification", 6))
 
     info = commands.add_parser("card-info", parents=[common], help="print the card in the first reader (masked)")
-    info.set_defaults(handler=_not_built("reading the card", 4))
+    info.add_argument("--reader", metavar="NAME", help="PC/SC reader name (default: the first with a card)")
+    info.set_defaults(handler=_card_info)
 
     doctor = commands.add_parser("doctor", parents=[common], help="check configuration and connections")
     doctor.set_defaults(handler=_doctor)

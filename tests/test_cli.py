@@ -37,8 +37,6 @@ def test_backend_help(command: list[str], capsys: pytest.CaptureFixture[str]) ->
 @pytest.mark.parametrize(
     ("argv", "issue"),
     [
-        (["card-sim", "--card", "citizen"], 4),
-        (["card-info"], 4),
         (["verify-slip", "slip.pdf"], 6),
     ],
 )

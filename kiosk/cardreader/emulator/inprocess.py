@@ -1,0 +1,116 @@
+"""In-process virtual reader: a slot the demo and fast tests insert virtual cards into, and its ``CardTransport``."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from kiosk.cardreader.emulator.card import VirtualCard
+from kiosk.cardreader.errors import CardRemoved, NoCard
+
+SlotListener = Callable[[VirtualCard | None], None]
+
+
+class VirtualReader:
+    """One reader slot. ``insert``/``remove`` behave like a hand: a connection opened before a removal stays dead."""
+
+    name = "Kiosk virtual reader 00 00"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._card: VirtualCard | None = None
+        self._generation = 0
+        self._remove_after: int | None = None
+        self._listeners: list[SlotListener] = []
+
+    @property
+    def card(self) -> VirtualCard | None:
+        """The card in the slot."""
+        return self._card
+
+    def subscribe(self, listener: SlotListener) -> None:
+        """Call ``listener(card)`` on insertion and ``listener(None)`` on removal."""
+        self._listeners.append(listener)
+
+    def insert(self, card: VirtualCard) -> None:
+        """Put ``card`` in (removing any other first)."""
+        with self._lock:
+            self._card = card
+            self._generation += 1
+            card.reset()
+        for listener in self._listeners:
+            listener(card)
+
+    def remove(self) -> None:
+        """Take the card out (idempotent)."""
+        with self._lock:
+            if self._card is None:
+                return
+            self._card = None
+            self._generation += 1
+            self._remove_after = None
+        for listener in self._listeners:
+            listener(None)
+
+    def remove_after(self, answers: int) -> None:
+        """Fault injection: the card is pulled once it has answered ``answers`` more APDUs."""
+        with self._lock:
+            self._remove_after = answers
+        if answers == 0:
+            self.remove()
+
+    def open(self) -> InProcessTransport:
+        """A transport to the current card."""
+        return InProcessTransport(self)
+
+    def _attach(self) -> tuple[VirtualCard, int]:
+        with self._lock:
+            if self._card is None:
+                raise NoCard("the reader is empty")
+            return self._card, self._generation
+
+    def _transmit(self, generation: int, apdu: bytes) -> bytes:
+        with self._lock:
+            card = self._card
+            if card is None or generation != self._generation:
+                raise CardRemoved("the card left the reader")
+            response = card.process(apdu)
+            pull = False
+            if self._remove_after is not None:
+                self._remove_after -= 1
+                pull = self._remove_after <= 0
+        if pull:
+            self.remove()
+        return response
+
+
+class InProcessTransport:
+    """``CardTransport`` to the card in a :class:`VirtualReader`."""
+
+    def __init__(self, reader: VirtualReader) -> None:
+        self._reader = reader
+        self._card: VirtualCard | None = None
+        self._generation = -1
+
+    @property
+    def atr(self) -> bytes:
+        """The ATR of the connected card."""
+        if self._card is None:
+            raise NoCard("not connected")
+        return self._card.atr
+
+    def connect(self) -> None:
+        """Attach to the card now in the slot (a fresh card session)."""
+        self._card, self._generation = self._reader._attach()
+
+    def disconnect(self) -> None:
+        """Forget the card."""
+        self._card = None
+        self._generation = -1
+
+    def transmit(self, apdu: bytes) -> tuple[bytes, int]:
+        """Send to the card; ``CardRemoved`` if it left since ``connect``."""
+        if self._card is None:
+            raise CardRemoved("not connected")
+        response = self._reader._transmit(self._generation, apdu)
+        return response[:-2], (response[-2] << 8) | response[-1]
