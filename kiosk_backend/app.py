@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from kiosk_backend import __version__
-from kiosk_backend.api import health
+from kiosk_backend.api import health, slip_keys
 from kiosk_backend.config import BackendSettings
 from kiosk_backend.db import make_engine
 from kiosk_backend.errors import install_error_handlers
+from kiosk_backend.web import routes as verify_page
 
 
 def create_app(settings: BackendSettings) -> FastAPI:
@@ -18,4 +19,6 @@ def create_app(settings: BackendSettings) -> FastAPI:
     app.state.engine = make_engine(settings.database_url(), settings.database.pool_size)
     install_error_handlers(app)
     app.include_router(health.router, prefix="/v1")
+    app.include_router(slip_keys.router, prefix="/v1")
+    app.include_router(verify_page.router)
     return app

@@ -83,8 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys = commands.add_parser("keys", parents=[common], help="manage slip signing keys")
     keys_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
-    init = keys_commands.add_parser("init", parents=[common], help="create the first slip signing key")
-    init.set_defaults(handler=_not_built("slip key management", 6))
+    from kiosk_backend.keys_cli import add_keys_commands
+
+    add_keys_commands(keys_commands, common)
     return parser
 
 
