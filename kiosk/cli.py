@@ -42,6 +42,43 @@ def _doctor(args: argparse.Namespace) -> int:
     return EXIT_OK if all_ok else EXIT_NEGATIVE
 
 
+def _verify_slip(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from kiosk.services.slip_verification import UnreadableSlip, describe, verify_source
+    from kiosk_backend.slips.verify import Keyring
+
+    if args.public_key is not None:
+        try:
+            keyring = Keyring.from_json(args.public_key.read_bytes())
+        except (OSError, ValidationError, ValueError):
+            print(f"kiosk: {args.public_key} is not a slip keys file (kiosk-backend keys export)", file=sys.stderr)
+            return EXIT_USAGE
+    else:  # only the keys of the backend this kiosk is configured for, never a host named inside the QR
+        from kiosk.backend_client.http_client import HttpBackend
+        from kiosk.backend_client.protocol import BackendRejected, BackendUnavailable
+        from kiosk.config import load_kiosk_settings
+
+        settings = load_kiosk_settings(args.config)
+        backend = HttpBackend(settings.backend.url, timeout_s=settings.backend.timeout_s)
+        try:
+            keyring = Keyring.from_wire(backend.slip_keys())
+        except (BackendUnavailable, BackendRejected) as exc:
+            print(
+                f"kiosk: cannot get the slip keys from {settings.backend.url}: {exc}; use --public-key", file=sys.stderr
+            )
+            return EXIT_USAGE
+        finally:
+            backend.close()
+    try:
+        verification = verify_source(args.slip, keyring)
+    except UnreadableSlip as exc:
+        print(f"kiosk: unreadable slip: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print("\n".join(describe(verification)))
+    return EXIT_OK if verification.genuine else EXIT_NEGATIVE
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; every command has ``--help`` and takes ``--config PATH``."""
     common = argparse.ArgumentParser(add_help=False)
@@ -62,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify-slip", parents=[common], help="verify a record slip (exit 0 genuine)")
     verify.add_argument("slip", metavar="PDF|PNG|QR-TEXT")
     verify.add_argument("--public-key", type=Path, metavar="PATH", help="exported slip keys file")
-    verify.set_defaults(handler=_not_built("slip verification", 6))
+    verify.set_defaults(handler=_verify_slip)
 
     info = commands.add_parser("card-info", parents=[common], help="print the card in the first reader (masked)")
     info.set_defaults(handler=_not_built("reading the card", 4))

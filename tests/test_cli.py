@@ -39,7 +39,6 @@ def test_backend_help(command: list[str], capsys: pytest.CaptureFixture[str]) ->
     [
         (["card-sim", "--card", "citizen"], 4),
         (["card-info"], 4),
-        (["verify-slip", "slip.pdf"], 6),
         (["journal", "verify"], 8),
     ],
 )

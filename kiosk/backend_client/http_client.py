@@ -15,6 +15,7 @@ from kiosk_backend.schemas import (
     CardSessionRequest,
     ErrorBody,
     Health,
+    SlipKeys,
 )
 
 AnswerT = TypeVar("AnswerT", bound=BaseModel)
@@ -42,6 +43,10 @@ class HttpBackend:
     def open_card_session(self, request: CardSessionRequest) -> CardSession:
         """``POST /v1/card-sessions``."""
         return self._call("POST", "/card-sessions", CardSession, request)
+
+    def slip_keys(self) -> SlipKeys:
+        """``GET /v1/slip-keys``: the slip public keys this backend publishes (``kiosk verify-slip``)."""
+        return self._call("GET", "/slip-keys", SlipKeys)
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -53,22 +53,19 @@ class _Styles:
         self.font = font
 
 
+TABLE_STYLE: list[tuple[Any, ...]] = [
+    ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+    ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.9, 0.9)),
+    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+]
+
+
 def _table(rows: list[list[str]], styles: _Styles, widths: list[float] | None) -> Table:
-    data = [
-        [Paragraph(_esc(cell), styles.head if r == 0 else styles.cell) for cell in row] for r, row in enumerate(rows)
-    ]
+    data = [[Paragraph(_esc(c), styles.head if r == 0 else styles.cell) for c in row] for r, row in enumerate(rows)]
     table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.9, 0.9)),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-            ]
-        )
-    )
+    table.setStyle(TableStyle([*TABLE_STYLE, ("FONTNAME", (0, 0), (-1, -1), styles.font)]))
     return table
 
 
@@ -112,13 +109,23 @@ def _story(doc: SlipDocument, layout: Layout, reprint: bool, styles: _Styles, wi
             [[_holder_lines(doc, styles), _code_lines(doc, styles), qr]],
             colWidths=[width - QR_SIZE - 62 * mm, 60 * mm, QR_SIZE + 2 * mm],
         )
-        header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        header.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("FONTNAME", (0, 0), (-1, -1), styles.font),
+                ]
+            )
+        )
         story.append(header)
     else:
         story.extend(_holder_lines(doc, styles))
         story.extend(_code_lines(doc, styles))
         qr_row = Table([[qr]], colWidths=[width])
-        qr_row.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER")]))
+        qr_row.setStyle(
+            TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("FONTNAME", (0, 0), (-1, -1), styles.font)])
+        )
         story.append(qr_row)
     story.append(Paragraph("一、参保情况", styles.section))
     summary = [SUMMARY_HEAD] + [
@@ -145,6 +152,7 @@ def _numbered_canvas(font: str, footer: str, layout: Layout) -> type[Canvas]:
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.update(initialFontName=font, initialFontSize=9)  # no stray (unembedded) Helvetica
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
