@@ -10,11 +10,12 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from kiosk.printing.fonts import register_cjk_font
-from kiosk.printing.qr import QrFlowable
+from kiosk.printing.qr import QrFlowable, encode_qr
 from kiosk_backend.schemas import SlipDocument
 
 Layout = Literal["a4", "receipt80"]
@@ -22,6 +23,7 @@ BEIJING = timezone(timedelta(hours=8))
 REPRINT_MARK = "补打"
 QR_SIZE = 36 * mm  # version 12 at ≥ 0.5 mm per module, quiet zone included
 RECEIPT_WIDTH = 80 * mm
+FRAME_PADDING = 6  # points: reportlab's default Frame padding on each side
 SUMMARY_HEAD = ["险种", "参保状态", "起始年月", "截至年月", "缴费月数"]
 
 
@@ -51,6 +53,7 @@ class _Styles:
         self.section = style("section", 10.5, spaceBefore=3 * mm, spaceAfter=1.5 * mm)
         self.mark = style("mark", 14, textColor=colors.red, alignment=2)
         self.font = font
+        self.pad = 6.0 if scale >= 1 else 2.5  # cell padding left and right (narrow on the receipt)
 
 
 TABLE_STYLE: list[tuple[Any, ...]] = [
@@ -65,7 +68,8 @@ TABLE_STYLE: list[tuple[Any, ...]] = [
 def _table(rows: list[list[str]], styles: _Styles, widths: list[float] | None) -> Table:
     data = [[Paragraph(_esc(c), styles.head if r == 0 else styles.cell) for c in row] for r, row in enumerate(rows)]
     table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([*TABLE_STYLE, ("FONTNAME", (0, 0), (-1, -1), styles.font)]))
+    padding = [("LEFTPADDING", (0, 0), (-1, -1), styles.pad), ("RIGHTPADDING", (0, 0), (-1, -1), styles.pad)]
+    table.setStyle(TableStyle([*TABLE_STYLE, *padding, ("FONTNAME", (0, 0), (-1, -1), styles.font)]))
     return table
 
 
@@ -135,11 +139,29 @@ def _story(doc: SlipDocument, layout: Layout, reprint: bool, styles: _Styles, wi
     if doc.detail_rows:
         story.append(Paragraph("二、明细", styles.section))
         details = [doc.detail_columns] + [[str(cell) for cell in row] for row in doc.detail_rows]
-        story.append(_table(details, styles, _widths(width, [1] * len(doc.detail_columns))))
+        story.append(_table(details, styles, _fit_widths(details, styles, width)))
     if layout == "receipt80":  # the A4 footer carries the hint on every page
         story.append(Spacer(1, 3 * mm))
         story.append(Paragraph(_esc(doc.verify_hint), styles.body))
     return story
+
+
+def _fit_widths(rows: list[list[str]], styles: _Styles, total: float) -> list[float]:
+    """Column widths: each column's widest data cell; when they do not fit, columns that can wrap (CJK text) give way
+    and number-like columns keep their width, so amounts and dates never break."""
+    size, pad = styles.cell.fontSize, 2 * styles.pad + 1
+    head, body = rows[0], rows[1:] or [rows[0]]
+    natural = [max(stringWidth(row[i], styles.font, size) for row in body) + pad for i in range(len(head))]
+    natural = [max(width, stringWidth(head[i][:2], styles.font, size) + pad) for i, width in enumerate(natural)]
+    if sum(natural) <= total:
+        return _widths(total, natural)
+    wraps = [any(ord(c) > 0x2E7F for row in body for c in row[i]) for i in range(len(head))]
+    fixed = sum(w for w, can_wrap in zip(natural, wraps, strict=True) if not can_wrap)
+    flexible = sum(w for w, can_wrap in zip(natural, wraps, strict=True) if can_wrap)
+    if flexible == 0 or fixed >= total * 0.85:
+        return _widths(total, natural)
+    scale = (total - fixed) / flexible
+    return [w * scale if can_wrap else w for w, can_wrap in zip(natural, wraps, strict=True)]
 
 
 def _widths(total: float, weights: list[float]) -> list[float]:
@@ -179,13 +201,19 @@ def _numbered_canvas(font: str, footer: str, layout: Layout) -> type[Canvas]:
     return NumberedCanvas
 
 
+def prepare_slip(doc: SlipDocument) -> None:
+    """Do the slow parts ahead (font registration, QR encoding) while the citizen looks at the preview."""
+    register_cjk_font()
+    encode_qr(doc.qr_text)
+
+
 def render_slip(doc: SlipDocument, layout: Layout = "a4", *, reprint: bool = False) -> bytes:
     """The slip as PDF bytes. Raises ``PrintingUnavailable`` when no CJK font is installed."""
     font = register_cjk_font()
     buffer = io.BytesIO()
     if layout == "a4":
         margin = 15 * mm
-        width = A4[0] - 2 * margin
+        width = A4[0] - 2 * margin - 2 * FRAME_PADDING
         styles = _Styles(font, 1.0)
         story = _story(doc, layout, reprint, styles, width)
         template = SimpleDocTemplate(
@@ -193,13 +221,13 @@ def render_slip(doc: SlipDocument, layout: Layout = "a4", *, reprint: bool = Fal
         )
     else:
         margin = 4 * mm
-        width = RECEIPT_WIDTH - 2 * margin
+        width = RECEIPT_WIDTH - 2 * margin - 2 * FRAME_PADDING
         styles = _Styles(font, 0.8)
         story = _story(doc, layout, reprint, styles, width)
         height = sum(flow.wrap(width, 10_000)[1] + flow.getSpaceBefore() + flow.getSpaceAfter() for flow in story)
         template = SimpleDocTemplate(
             buffer,
-            pagesize=(RECEIPT_WIDTH, height + 2 * margin + 8 * mm),
+            pagesize=(RECEIPT_WIDTH, height + 2 * margin + 2 * FRAME_PADDING + 12 * mm),  # one long page
             leftMargin=margin,
             rightMargin=margin,
             topMargin=margin,
