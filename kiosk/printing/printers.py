@@ -157,6 +157,7 @@ class CupsPrinter:
     ipp_timeout_s: float = 5.0
     name: str = "cups"
     _env: Mapping[str, str] = field(default_factory=dict, init=False, repr=False)
+    _device_uri: str | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._env = {**os.environ, "CUPS_SERVER": self.server}
@@ -203,7 +204,8 @@ class CupsPrinter:
             return PrinterStatus("offline", _split(queue.get("printer-state-reasons", "")), "the queue is stopped")
         reasons = _split(queue.get("printer-state-reasons", ""))
         device = queue.get("device-uri", "")
-        if urlsplit(device).scheme in ("ipp", "ipps"):
+        self._device_uri = device if urlsplit(device).scheme in ("ipp", "ipps") else None
+        if self._device_uri:
             try:
                 printer = self._ipp(device, _STATUS_TEST)
             except IppError as exc:
@@ -255,13 +257,24 @@ class CupsPrinter:
             if state in ("canceled", "aborted"):
                 reason: FailureReason = "out_of_paper" if state_from_reasons(reasons) == "out_of_paper" else "aborted"
                 return PrintResult(False, reason, job_id, f"job {state}")
-            if state_from_reasons(reasons) == "out_of_paper":
+            if state_from_reasons(reasons) == "out_of_paper" and not self._device_has_paper():
                 self._cancel(job_id)
                 return PrintResult(False, "out_of_paper", job_id, "the printer ran out of paper")
             if time.monotonic() >= deadline:
                 self._cancel(job_id)
                 return PrintResult(False, "timeout", job_id, f"not finished after {self.job_timeout_s:g} s")
             time.sleep(self.poll_s)
+
+    def _device_has_paper(self) -> bool:
+        """The queue repeats the printer's reasons from its last job until the next update: when the device behind
+        it is an IPP printer, ask it whether the paper is really out."""
+        if not self._device_uri:
+            return False
+        try:
+            device = self._ipp(self._device_uri, _STATUS_TEST)
+        except IppError:
+            return False
+        return state_from_reasons(_split(device.get("printer-state-reasons", ""))) != "out_of_paper"
 
     def _cancel(self, job_id: str) -> None:
         cancel = shutil.which("cancel")
@@ -273,3 +286,10 @@ class CupsPrinter:
 
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part for part in value.split(",") if part and part != "none")
+
+
+def printer_from_settings(kind: str, *, directory: Path, queue: str, server: str, job_timeout_s: float) -> Printer:
+    """The configured printer (``[printer]`` in kiosk.toml); the directory printer is the demo default."""
+    if kind == "cups":
+        return CupsPrinter(queue, server, job_timeout_s=job_timeout_s)
+    return DirectoryPrinter(directory)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from kiosk.printing.printers import CupsPrinter, DirectoryPrinter, state_from_reasons
+from kiosk.printing.printers import CupsPrinter, DirectoryPrinter, printer_from_settings, state_from_reasons
 from kiosk.services.slip_printing import print_slip, printing_offered
 from kiosk_backend.models import Slip
 from kiosk_backend.services.slips import record_print_outcome
@@ -120,3 +120,11 @@ def test_stuck_job_times_out(lab: IppLab, printer: CupsPrinter, world: SlipWorld
     assert (outcome.printed, outcome.reason) == (False, "timeout")
     assert 3 <= took < 10
     assert "超时" in outcome.message_zh
+
+
+def test_printer_from_settings(tmp_path: Path) -> None:
+    demo = printer_from_settings("directory", directory=tmp_path, queue="", server="localhost:631", job_timeout_s=9)
+    assert isinstance(demo, DirectoryPrinter) and demo.directory == tmp_path
+    cups = printer_from_settings("cups", directory=tmp_path, queue="slips", server="10.0.0.5:631", job_timeout_s=9)
+    assert isinstance(cups, CupsPrinter)
+    assert (cups.queue, cups.server, cups.job_timeout_s) == ("slips", "10.0.0.5:631", 9)
