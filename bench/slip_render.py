@@ -24,21 +24,28 @@ sys.path.insert(0, str(REPO))
 FIRST_SLIP = """
 import time
 started = time.perf_counter()
-from kiosk.printing.render import render_slip
+from kiosk.printing.render import render_slip, warm_up
 imported = time.perf_counter()
+if WARM:
+    warm_up()
+warmed = time.perf_counter()
 pdf = render_slip(DOC)
 done = time.perf_counter()
-print(f"{imported - started:.4f} {done - started:.4f}")
+print(f"{imported - started:.4f} {done - started:.4f} {done - warmed:.4f}")
 """
 
 
-def first_slip_after_start() -> tuple[float, float]:
-    """A fresh interpreter: (import time, import + font + first render) in seconds; the document is prepared first."""
-    prepare = "from kiosk_backend.services.slip_samples import sample_document\nDOC = sample_document('QYJLD')\n"
+def first_slip_after_start(warm: bool) -> tuple[float, float, float]:
+    """A fresh interpreter (the document is prepared first, as if it had just arrived from the backend): seconds for
+    the imports, for imports + font + first slip, and for the first slip alone after ``warm_up()`` (when ``warm``)."""
+    prepare = (
+        "from kiosk_backend.services.slip_samples import sample_document\n"
+        f"DOC = sample_document('QYJLD')\nWARM = {warm}\n"
+    )
     out = subprocess.run(
         [sys.executable, "-c", prepare + FIRST_SLIP], cwd=REPO, capture_output=True, text=True, check=True
     ).stdout.split()
-    return float(out[0]), float(out[1])
+    return float(out[0]), float(out[1]), float(out[2])
 
 
 def floor_pdf(doc: object) -> bytes:
@@ -86,9 +93,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
 
-    firsts = [first_slip_after_start() for _ in range(3)]
-    imports, first = statistics.median(f[0] for f in firsts), statistics.median(f[1] for f in firsts)
-    print(f"first slip after start (QYJLD A4): {first * 1000:.0f} ms (of which imports {imports * 1000:.0f} ms)")
+    cold = [first_slip_after_start(False) for _ in range(3)]
+    imports, first = statistics.median(f[0] for f in cold), statistics.median(f[1] for f in cold)
+    print(f"first slip after start, cold (QYJLD A4): {first * 1000:.0f} ms (of which imports {imports * 1000:.0f} ms)")
+    after_warm_up = statistics.median(first_slip_after_start(True)[2] for _ in range(3))
+    print(f"first slip after start, after warm_up() at start: {after_warm_up * 1000:.0f} ms")
 
     from kiosk.printing.qr import encode_qr
     from kiosk.printing.render import render_slip

@@ -14,7 +14,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from kiosk.printing.fonts import register_cjk_font
+from kiosk.printing.fonts import PrintingUnavailable, register_cjk_font
 from kiosk.printing.qr import QrFlowable, encode_qr
 from kiosk_backend.schemas import SlipDocument
 
@@ -199,6 +199,18 @@ def _numbered_canvas(font: str, footer: str, layout: Layout) -> type[Canvas]:
                 self.drawCentredString(width / 2, 12 * mm, footer)
 
     return NumberedCanvas
+
+
+def warm_up() -> bool:
+    """Register the font and build one small table off the citizen's path (call from a worker thread at start);
+    returns False when printing is unavailable (no CJK font)."""
+    try:
+        font = register_cjk_font()
+    except PrintingUnavailable:
+        return False
+    styles = _Styles(font, 1.0)
+    _table([["险种", "年月"], ["养老", "2025-01"]], styles, None).wrap(200, 200)
+    return True
 
 
 def prepare_slip(doc: SlipDocument) -> None:

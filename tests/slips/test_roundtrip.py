@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from kiosk import cli as kiosk_cli
 from kiosk.printing import fonts
 from kiosk.printing.fonts import PrintingUnavailable
-from kiosk.printing.render import render_slip
+from kiosk.printing.render import render_slip, warm_up
 from kiosk.services.slip_verification import qr_texts_of
 from kiosk_backend.demo_cards import load_demo_cards
 from kiosk_backend.models import Slip
@@ -55,6 +55,7 @@ def test_round_trip_through_paper_image(world: SlipWorld, tmp_path: Path, kind: 
 
 
 def test_pdf_embeds_the_cjk_truetype_font(world: SlipWorld, tmp_path: Path) -> None:
+    assert warm_up() is True
     pdf = tmp_path / "slip.pdf"
     pdf.write_bytes(render_slip(world.issue("CBZM")))
     fonts_out = subprocess.run([require_tool("pdffonts"), str(pdf)], capture_output=True, text=True, check=True).stdout
@@ -91,6 +92,7 @@ def test_no_cjk_font_means_printing_unavailable(world: SlipWorld, monkeypatch: p
     monkeypatch.setenv("KIOSK_CJK_FONT", "/nonexistent/font.ttc")
     with pytest.raises(PrintingUnavailable):
         render_slip(world.issue("CBZM"))
+    assert warm_up() is False
 
 
 def test_verify_slip_cli_exit_codes(
