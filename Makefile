@@ -4,9 +4,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 # Debian packages the tests drive for real: pcscd + vpcd (card), fonts + poppler + zbar (slips), PostgreSQL
-# (backend), ippeveprinter (printing), tmux (end-to-end), chromium + chromedriver (verification page).
+# (backend), ippeveprinter + cups + cups-client + dbus-daemon (printing: private cupsd + IPP printer), tmux,
+# chromium + chromedriver (verification page).
 TEST_DEBS := pcscd vsmartcard-vpcd libpcsclite-dev swig fonts-wqy-microhei poppler-utils zbar-tools \
-             postgresql cups-ipp-utils tmux chromium chromium-driver
+             postgresql cups-ipp-utils cups cups-client dbus-daemon tmux chromium chromium-driver
 
 .PHONY: run test lint system-deps clean
 

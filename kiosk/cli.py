@@ -14,14 +14,6 @@ EXIT_OK, EXIT_NEGATIVE, EXIT_USAGE = 0, 1, 2
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _not_built(capability: str, issue: int) -> Handler:
-    def handler(_args: argparse.Namespace) -> int:
-        print(f"kiosk: {capability} is not built yet (issue #{issue}).", file=sys.stderr)
-        return EXIT_USAGE
-
-    return handler
-
-
 def _run(args: argparse.Namespace) -> int:
     from kiosk.config import load_kiosk_settings
     from kiosk.journal import JournalUnavailable
@@ -110,6 +102,43 @@ def transport_reader(transport: object) -> str | None:
     return getattr(transport, "reader", None)
 
 
+def _verify_slip(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from kiosk.services.slip_verification import UnreadableSlip, describe, verify_source
+    from kiosk_backend.slips.verify import Keyring
+
+    if args.public_key is not None:
+        try:
+            keyring = Keyring.from_json(args.public_key.read_bytes())
+        except (OSError, ValidationError, ValueError):
+            print(f"kiosk: {args.public_key} is not a slip keys file (kiosk-backend keys export)", file=sys.stderr)
+            return EXIT_USAGE
+    else:  # only the keys of the backend this kiosk is configured for, never a host named inside the QR
+        from kiosk.backend_client.http_client import HttpBackend
+        from kiosk.backend_client.protocol import BackendRejected, BackendUnavailable
+        from kiosk.config import load_kiosk_settings
+
+        settings = load_kiosk_settings(args.config)
+        backend = HttpBackend(settings.backend.url, timeout_s=settings.backend.timeout_s)
+        try:
+            keyring = Keyring.from_wire(backend.slip_keys())
+        except (BackendUnavailable, BackendRejected) as exc:
+            print(
+                f"kiosk: cannot get the slip keys from {settings.backend.url}: {exc}; use --public-key", file=sys.stderr
+            )
+            return EXIT_USAGE
+        finally:
+            backend.close()
+    try:
+        verification = verify_source(args.slip, keyring)
+    except UnreadableSlip as exc:
+        print(f"kiosk: unreadable slip: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print("\n".join(describe(verification)))
+    return EXIT_OK if verification.genuine else EXIT_NEGATIVE
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; every command has ``--help`` and takes ``--config PATH``."""
     common = argparse.ArgumentParser(add_help=False)
@@ -130,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify-slip", parents=[common], help="verify a record slip (exit 0 genuine)")
     verify.add_argument("slip", metavar="PDF|PNG|QR-TEXT")
     verify.add_argument("--public-key", type=Path, metavar="PATH", help="exported slip keys file")
-    verify.set_defaults(handler=_not_built("slip verification", 6))
+    verify.set_defaults(handler=_verify_slip)
 
     info = commands.add_parser("card-info", parents=[common], help="print the card in the first reader (masked)")
     info.add_argument("--reader", metavar="NAME", help="PC/SC reader name (default: the first with a card)")

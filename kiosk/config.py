@@ -55,6 +55,9 @@ class PrinterSection(_Section):
     kind: Literal["directory", "cups"] = "directory"
     directory: OptionalPath = Field(default=None, description="spool directory; empty = <data dir>/printed")
     queue: str = ""
+    cups_server: str = Field(default="localhost:631", pattern=r"^[^/\s]+:\d+$", description="CUPS scheduler host:port")
+    job_timeout_s: float = Field(default=60.0, gt=0, le=600, description="a job not finished by then has failed")
+    layout: Literal["a4", "receipt80"] = "a4"
 
 
 class KioskSettings(TomlFirstSettings):

@@ -21,14 +21,6 @@ DEMO_KIOSK_TOKEN_ENV = "SHEBAO_DEMO_KIOSK_TOKEN"  # the embedded backend's kiosk
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _not_built(capability: str, issue: int) -> Handler:
-    def handler(_args: argparse.Namespace) -> int:
-        print(f"kiosk-backend: {capability} is not built yet (issue #{issue}).", file=sys.stderr)
-        return EXIT_USAGE
-
-    return handler
-
-
 def _serve(args: argparse.Namespace) -> int:
     import os
 
@@ -180,8 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys = commands.add_parser("keys", parents=[common], help="manage slip signing keys")
     keys_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
-    init = keys_commands.add_parser("init", parents=[common], help="create the first slip signing key")
-    init.set_defaults(handler=_not_built("slip key management", 6))
+    from kiosk_backend.keys_cli import add_keys_commands
+
+    add_keys_commands(keys_commands, common)
     return parser
 
 

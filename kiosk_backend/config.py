@@ -70,6 +70,22 @@ class ApiSettings(_Section):
     idempotency_retention_h: int = Field(default=48, ge=1, le=24 * 90)
 
 
+class SlipSettings(_Section):
+    """Record slips (SLIP_SPEC.md): where they are verified, how long they are valid, guessing limits."""
+
+    verify_base_url: str = Field(
+        default="http://127.0.0.1:8470", pattern=r"^https?://[^/?#]+$", description="printed in the QR, upper-cased"
+    )
+    issuing_office: str = Field(default="银川市社会保险事业管理局", min_length=1, max_length=40)
+    validity_days: int = Field(default=90, ge=1, le=3650)
+    master_key_file: OptionalStr = Field(
+        default=None, description="AES key that encrypts the slip keys at rest; empty = <data dir>/slip-master.key"
+    )
+    serial_failures_per_hour: int = Field(default=5, ge=1, le=1000)
+    client_failures_per_window: int = Field(default=20, ge=1, le=10000)
+    client_window_s: int = Field(default=600, ge=10, le=86400)
+
+
 class BackendSettings(TomlFirstSettings):
     """Everything `kiosk-backend` reads at start."""
 
@@ -80,14 +96,23 @@ class BackendSettings(TomlFirstSettings):
     server: ServerSettings = ServerSettings()
     card: CardSettings = CardSettings()
     api: ApiSettings = ApiSettings()
+    slips: SlipSettings = SlipSettings()
 
     def database_url(self) -> str:
         """The configured URL, or the default SQLite file in the user data directory."""
         if self.database.url:
             return self.database.url
-        data_dir = Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False))
-        data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{data_dir / 'records.sqlite3'}"
+        return f"sqlite:///{_data_dir() / 'records.sqlite3'}"
+
+    def slip_master_key_path(self) -> Path:
+        """The file holding the master key of the slip keys (backend-only secret, mode 0600)."""
+        return Path(self.slips.master_key_file) if self.slips.master_key_file else _data_dir() / "slip-master.key"
+
+
+def _data_dir() -> Path:
+    data_dir = Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return data_dir
 
 
 def load_backend_settings(path: Path | None) -> BackendSettings:

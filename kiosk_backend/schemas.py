@@ -429,3 +429,63 @@ class SessionEnded(WireModel):
     """``POST /v1/me/session/end``: the citizen token is void from now on."""
 
     ended_at: datetime
+
+
+# ---------------------------------------------------------------- record slips (SLIP_SPEC.md)
+SlipKind = Literal["CBZM", "QYJLD", "JFMX"]  # 参保证明, 个人权益记录单, 缴费明细
+
+
+class SlipKey(WireModel):
+    """One slip signing key as published (SLIP_SPEC §3)."""
+
+    kid: str = Field(pattern=r"^[0-9a-f]{8}$")
+    alg: Literal["Ed25519"] = "Ed25519"
+    public_key: str = Field(description="base64 of the 32 raw bytes")
+    not_before: int = Field(description="Unix seconds")
+    not_after: int | None = Field(description="Unix seconds; slips of this key stop verifying after it")
+    revoked: bool = False
+
+
+class SlipKeys(WireModel):
+    """``GET /v1/slip-keys`` (no authentication), and the file offline verifiers load."""
+
+    keys: list[SlipKey]
+    revoked_serials: list[str] = Field(default_factory=list)
+
+
+class SlipSummaryRow(WireModel):
+    """One insurance line of a slip; the codes go into the QR, the names are printed beside them."""
+
+    insurance_code: str = Field(pattern=r"^\d{3}$", description="险种类型 AAE140, e.g. 110")
+    insurance_name: str
+    status_code: int = Field(ge=1, le=3, description="1 参保缴费, 2 暂停缴费, 3 终止参保")
+    status_name: str
+    from_period: int = Field(description="YYYYMM")
+    to_period: int = Field(description="YYYYMM")
+    months: int = Field(ge=0)
+
+
+class SlipDocument(WireModel):
+    """What the backend returns when it issues a slip: everything the kiosk needs to render and print it.
+
+    ``masked_id`` is masked (``111111********1110``); the full ID never leaves the backend on a slip. Detail cells are
+    the printed text (money already formatted, e.g. ``"4457.64"``) or integers; their canonical CBOR is digested.
+    """
+
+    kind: SlipKind
+    title: str
+    issuing_office: str
+    serial: str = Field(pattern=r"^\d{22}$")
+    check_code: str = Field(pattern=r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+    holder_name: str
+    masked_id: str = Field(pattern=r"^\d{6}\*{8}[\dX]{4}$")
+    period: str | None = Field(default=None, description="e.g. 2025 or 2025-01至2025-12; None for 参保证明")
+    issued_at: datetime
+    valid_until: datetime
+    region_code: str = Field(pattern=r"^\d{6}$")
+    kiosk_id: str
+    summary_rows: list[SlipSummaryRow]
+    detail_columns: list[str]
+    detail_rows: list[list[str | int]]
+    qr_text: str
+    verify_hint: str = Field(description="footer line: where and how to verify")

@@ -34,26 +34,6 @@ def test_backend_help(command: list[str], capsys: pytest.CaptureFixture[str]) ->
     assert "--config" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(
-    ("argv", "issue"),
-    [
-        (["verify-slip", "slip.pdf"], 6),
-    ],
-)
-def test_kiosk_unbuilt_commands_say_so(argv: list[str], issue: int, capsys: pytest.CaptureFixture[str]) -> None:
-    assert kiosk_cli.main(argv) == 2
-    assert f"not built yet (issue #{issue})" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(
-    ("argv", "issue"),
-    [(["keys", "init"], 6)],
-)
-def test_backend_unbuilt_commands_say_so(argv: list[str], issue: int, capsys: pytest.CaptureFixture[str]) -> None:
-    assert backend_cli.main(argv) == 2
-    assert f"not built yet (issue #{issue})" in capsys.readouterr().err
-
-
 def test_usage_error_exits_2() -> None:
     with pytest.raises(SystemExit) as exited:
         kiosk_cli.main(["no-such-command"])

@@ -34,6 +34,7 @@ from kiosk_backend.schemas import (
     PensionAccount,
     PersonInfo,
     SessionEnded,
+    SlipKeys,
     Transfers,
 )
 
@@ -184,6 +185,10 @@ class HttpBackend:
     def end_session(self, citizen_token: str) -> SessionEnded:
         """``POST /v1/me/session/end``."""
         return self._call("POST", "/me/session/end", SessionEnded, citizen=citizen_token)
+
+    def slip_keys(self) -> SlipKeys:
+        """``GET /v1/slip-keys``: the slip public keys this backend publishes (``kiosk verify-slip``)."""
+        return self._call("GET", "/slip-keys", SlipKeys)
 
     def close(self) -> None:
         """Close the connection pool."""

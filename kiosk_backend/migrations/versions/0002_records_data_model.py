@@ -256,19 +256,6 @@ def upgrade() -> None:
     with op.batch_alter_table('service_case', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_service_case_person_id'), ['person_id'], unique=False)
 
-    op.create_table('slip',
-    sa.Column('slip_no', sa.String(length=32), nullable=False),
-    sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('kiosk_id', sa.String(length=32), nullable=True),
-    sa.Column('kind', sa.String(length=24), nullable=False),
-    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('payload_sha256', sa.String(length=64), nullable=False),
-    sa.Column('payload', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_slip_person_id_person')),
-    sa.PrimaryKeyConstraint('slip_no', name=op.f('pk_slip'))
-    )
-    with op.batch_alter_table('slip', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_slip_person_id'), ['person_id'], unique=False)
 
     op.create_table('staff',
     sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -418,10 +405,7 @@ def downgrade() -> None:
 
     op.drop_table('transfer')
     op.drop_table('staff')
-    with op.batch_alter_table('slip', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_slip_person_id'))
 
-    op.drop_table('slip')
     with op.batch_alter_table('service_case', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_case_person_id'))
 
