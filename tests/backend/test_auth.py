@@ -1,4 +1,4 @@
-"""Every /v1 route but health and slip keys needs the kiosk token; personal routes need a live citizen token of this kiosk."""
+"""Every /v1 route but health and slip keys needs the kiosk token; personal routes need a live citizen token."""
 
 from __future__ import annotations
 
