@@ -259,3 +259,25 @@ def test_kiosk_card_info_through_pcscd(lab: Lab) -> None:
     assert done.returncode == 0 and json.loads(done.stdout)["holder"] is None
     done = card_info("000000\n")
     assert done.returncode == 1 and "密码错误，还可尝试 2 次" in done.stderr
+
+
+def test_a_failing_listener_does_not_kill_the_monitor(lab: Lab) -> None:
+    class Faulty(Recorder):
+        def card_inserted(self, reader: str, atr: bytes) -> None:
+            super().card_inserted(reader, atr)
+            raise RuntimeError("listener bug")
+
+    faulty = Faulty()
+    monitor = ReaderMonitor(faulty)
+    monitor.start()
+    try:
+        faulty.wait("inserted", 0)
+        mark = time.monotonic()
+        lab.sim.send("remove")
+        lab.events.wait("removed", mark)
+        lab.reinsert()
+        faulty.wait("inserted", mark)  # the exception was logged; the monitor went on reporting
+        assert monitor.alive
+    finally:
+        monitor.stop()
+    assert not monitor.alive

@@ -100,6 +100,13 @@ class ReaderMonitor:
         return PcscTransport(reader, removed, atr)
 
     # ------------------------------------------------------------------ loop
+    def _notify(self, callback: str, *args: object) -> None:
+        """Call the listener; its exceptions are logged, never allowed to stop or reset the monitor."""
+        try:
+            getattr(self._listener, callback)(*args)
+        except Exception:
+            log.exception("card monitor listener %s failed", callback)
+
     def _supervise(self) -> None:
         while not self._stop.is_set():
             try:
@@ -130,7 +137,7 @@ class ReaderMonitor:
         if self._service_up != up:
             self._service_up = up
             log.info("PC/SC service %s", "available" if up else "unavailable")
-            self._listener.service_changed(up)
+            self._notify("service_changed", up)
 
     def _lose_service(self) -> None:
         self._release()
@@ -182,7 +189,7 @@ class ReaderMonitor:
             if name not in self._slots:
                 with self._lock:
                     self._slots[name] = _Slot()
-                self._listener.reader_attached(name)
+                self._notify("reader_attached", name)
         return True
 
     def _detach(self, reader: str) -> None:
@@ -193,7 +200,7 @@ class ReaderMonitor:
             self._card_left(reader, slot)
         with self._lock:
             del self._slots[reader]
-        self._listener.reader_detached(reader)
+        self._notify("reader_detached", reader)
 
     def _card_left(self, reader: str, slot: _Slot) -> None:
         with self._lock:
@@ -202,7 +209,7 @@ class ReaderMonitor:
                 slot.removed.set()
             slot.removed = None
             slot.atr = b""
-        self._listener.card_removed(reader)
+        self._notify("card_removed", reader)
 
     def _apply(self, reader: str, event_state: int, atr: bytes) -> None:
         slot = self._slots[reader]
@@ -220,4 +227,4 @@ class ReaderMonitor:
         if present and not slot.present:
             with self._lock:
                 slot.present, slot.atr, slot.removed = True, atr, threading.Event()
-            self._listener.card_inserted(reader, atr)
+            self._notify("card_inserted", reader, atr)
