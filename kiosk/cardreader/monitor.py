@@ -4,7 +4,8 @@ One thread waits in ``SCardGetStatusChange`` on every reader plus the ``\\\\?PnP
 reports, through a :class:`MonitorListener`: reader attached/detached, card inserted/removed, and the PC/SC service
 lost/back. When pcscd goes away (``SCARD_E_NO_SERVICE`` and friends) every reader and card is reported gone, and the
 context is re-established every ``retry_s`` until pcscd answers again; any other failure inside the loop is logged
-and the loop starts over, so the thread never dies while the kiosk runs.
+and the loop starts over, so the thread never dies while the kiosk runs. A listener that raises is logged and
+ignored.
 """
 
 from __future__ import annotations
@@ -12,34 +13,15 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Protocol
 
 from smartcard import scard
 
+from kiosk.cardreader.events import MonitorListener
 from kiosk.cardreader.pcsc import SERVICE_GONE, PcscTransport
 
 log = logging.getLogger(__name__)
 
 PNP = "\\\\?PnP?\\Notification"
-
-
-class MonitorListener(Protocol):
-    """Callbacks, called on the monitor thread (keep them short; hand work to another thread)."""
-
-    def reader_attached(self, reader: str) -> None:
-        """A reader appeared."""
-
-    def reader_detached(self, reader: str) -> None:
-        """A reader went away (its card, if any, was reported removed first)."""
-
-    def card_inserted(self, reader: str, atr: bytes) -> None:
-        """A card was put into ``reader``."""
-
-    def card_removed(self, reader: str) -> None:
-        """The card left ``reader`` (or the reader / pcscd went away with it)."""
-
-    def service_changed(self, available: bool) -> None:
-        """pcscd became unreachable (``False``) or reachable again (``True``)."""
 
 
 @dataclass
