@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
 
 from kiosk.cardreader.models import CardIdentification, HolderInfo
 from kiosk.clock import Clock
@@ -187,10 +186,3 @@ class CitizenSession:
     def _expect(self, state: SessionState) -> None:
         if self.state is not state:
             raise SessionError("bad_transition", f"expected {state.value}, session is {self.state.value}")
-
-
-def expires_in(session: CitizenSession, now: datetime) -> float:
-    """Seconds until the backend token expires (0 when there is none)."""
-    if session.card_session is None:
-        return 0.0
-    return max(0.0, (session.card_session.expires_at - now).total_seconds())

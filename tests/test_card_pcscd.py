@@ -19,6 +19,7 @@ from kiosk.cardreader.monitor import ReaderMonitor
 from kiosk.cardreader.pin import Pin
 from kiosk.clock import SystemClock
 from kiosk.services.login import LoginRefused, LoginResult, LoginService, PinPrompt
+from kiosk.session import EndReason
 from kiosk_backend.demo_cards import load_demo_cards
 from tests.fake_hsm import FakeHsmBackend
 from tests.helpers import require_tool
@@ -259,3 +260,42 @@ def test_kiosk_card_info_through_pcscd(lab: Lab) -> None:
     assert done.returncode == 0 and json.loads(done.stdout)["holder"] is None
     done = card_info("000000\n")
     assert done.returncode == 1 and "密码错误，还可尝试 2 次" in done.stderr
+
+
+def test_a_failing_listener_does_not_kill_the_monitor(lab: Lab) -> None:
+    class Faulty(Recorder):
+        def card_inserted(self, reader: str, atr: bytes) -> None:
+            super().card_inserted(reader, atr)
+            raise RuntimeError("listener bug")
+
+    faulty = Faulty()
+    monitor = ReaderMonitor(faulty)
+    monitor.start()
+    try:
+        faulty.wait("inserted", 0)
+        mark = time.monotonic()
+        lab.sim.send("remove")
+        lab.events.wait("removed", mark)
+        lab.reinsert()
+        faulty.wait("inserted", mark)  # the exception was logged; the monitor went on reporting
+        assert monitor.alive
+    finally:
+        monitor.stop()
+    assert not monitor.alive
+
+
+def test_card_pulled_just_before_change_pin_through_pcscd_keeps_the_old_pin(lab: Lab) -> None:
+    lab.insert("initial-pin")
+    transport = lab.monitor.open(READER)
+    transport.connect()
+    lab.sim.drain()
+    lab.sim.send(f"remove-after {LOGIN_APDUS['v2']}")  # the whole login, then pulled before CHANGE PIN
+    lab.sim.expect("armed")
+    result = lab.service.login(transport, lambda _p: Pin("123456"))
+    with pytest.raises(CardRemoved):
+        result.card.change_pin(Pin("123456"), Pin("135790"))
+    result.session.end(EndReason.CARD_REMOVED)
+    transport.disconnect()
+    lab.reinsert()
+    session = lab.login(["123456"]).session  # the old PIN still opens the card, with every try left
+    assert session.active and session.must_change_pin

@@ -273,3 +273,43 @@ def test_the_pin_appears_nowhere(
     for pin in (secret, new, "864209"):
         for form in (pin, f"{pin[:2]} {pin[2:4]} {pin[4:]}", f"{pin[:2]}{pin[2:4]}"):
             assert form not in written, form
+
+
+def test_demo_mode_in_process_monitor_drives_a_login(service: LoginService) -> None:
+    from kiosk.cardreader.emulator.card import virtual_cards
+    from kiosk.cardreader.emulator.inprocess import InProcessMonitor
+
+    heard: list[tuple[str, ...]] = []
+
+    class Listener:
+        def reader_attached(self, reader: str) -> None:
+            heard.append(("attached", reader))
+
+        def reader_detached(self, reader: str) -> None:
+            heard.append(("detached", reader))
+
+        def card_inserted(self, reader: str, atr: bytes) -> None:
+            heard.append(("inserted", atr.hex()))
+
+        def card_removed(self, reader: str) -> None:
+            heard.append(("removed", reader))
+
+        def service_changed(self, available: bool) -> None:
+            heard.append(("service", str(available)))
+
+    reader = VirtualReader()
+    monitor = InProcessMonitor(reader, Listener())
+    monitor.start()
+    first = virtual_cards(CARDS)[0]  # F2 inserts the cards in file order
+    reader.insert(first)
+    assert monitor.readers() == {reader.name: True}
+    transport = monitor.open(reader.name)
+    transport.connect()
+    assert service.login(transport, Pins(CARDS.cards[0].pin)).session.active
+    reader.remove()
+    assert heard == [
+        ("service", "True"),
+        ("attached", reader.name),
+        ("inserted", first.atr.hex()),
+        ("removed", reader.name),
+    ]

@@ -4,7 +4,8 @@ One thread waits in ``SCardGetStatusChange`` on every reader plus the ``\\\\?PnP
 reports, through a :class:`MonitorListener`: reader attached/detached, card inserted/removed, and the PC/SC service
 lost/back. When pcscd goes away (``SCARD_E_NO_SERVICE`` and friends) every reader and card is reported gone, and the
 context is re-established every ``retry_s`` until pcscd answers again; any other failure inside the loop is logged
-and the loop starts over, so the thread never dies while the kiosk runs.
+and the loop starts over, so the thread never dies while the kiosk runs. A listener that raises is logged and
+ignored.
 """
 
 from __future__ import annotations
@@ -12,34 +13,15 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Protocol
 
 from smartcard import scard
 
+from kiosk.cardreader.events import MonitorListener
 from kiosk.cardreader.pcsc import SERVICE_GONE, PcscTransport
 
 log = logging.getLogger(__name__)
 
 PNP = "\\\\?PnP?\\Notification"
-
-
-class MonitorListener(Protocol):
-    """Callbacks, called on the monitor thread (keep them short; hand work to another thread)."""
-
-    def reader_attached(self, reader: str) -> None:
-        """A reader appeared."""
-
-    def reader_detached(self, reader: str) -> None:
-        """A reader went away (its card, if any, was reported removed first)."""
-
-    def card_inserted(self, reader: str, atr: bytes) -> None:
-        """A card was put into ``reader``."""
-
-    def card_removed(self, reader: str) -> None:
-        """The card left ``reader`` (or the reader / pcscd went away with it)."""
-
-    def service_changed(self, available: bool) -> None:
-        """pcscd became unreachable (``False``) or reachable again (``True``)."""
 
 
 @dataclass
@@ -100,6 +82,13 @@ class ReaderMonitor:
         return PcscTransport(reader, removed, atr)
 
     # ------------------------------------------------------------------ loop
+    def _notify(self, callback: str, *args: object) -> None:
+        """Call the listener; its exceptions are logged, never allowed to stop or reset the monitor."""
+        try:
+            getattr(self._listener, callback)(*args)
+        except Exception:
+            log.exception("card monitor listener %s failed", callback)
+
     def _supervise(self) -> None:
         while not self._stop.is_set():
             try:
@@ -130,7 +119,7 @@ class ReaderMonitor:
         if self._service_up != up:
             self._service_up = up
             log.info("PC/SC service %s", "available" if up else "unavailable")
-            self._listener.service_changed(up)
+            self._notify("service_changed", up)
 
     def _lose_service(self) -> None:
         self._release()
@@ -182,7 +171,7 @@ class ReaderMonitor:
             if name not in self._slots:
                 with self._lock:
                     self._slots[name] = _Slot()
-                self._listener.reader_attached(name)
+                self._notify("reader_attached", name)
         return True
 
     def _detach(self, reader: str) -> None:
@@ -193,7 +182,7 @@ class ReaderMonitor:
             self._card_left(reader, slot)
         with self._lock:
             del self._slots[reader]
-        self._listener.reader_detached(reader)
+        self._notify("reader_detached", reader)
 
     def _card_left(self, reader: str, slot: _Slot) -> None:
         with self._lock:
@@ -202,7 +191,7 @@ class ReaderMonitor:
                 slot.removed.set()
             slot.removed = None
             slot.atr = b""
-        self._listener.card_removed(reader)
+        self._notify("card_removed", reader)
 
     def _apply(self, reader: str, event_state: int, atr: bytes) -> None:
         slot = self._slots[reader]
@@ -220,4 +209,4 @@ class ReaderMonitor:
         if present and not slot.present:
             with self._lock:
                 slot.present, slot.atr, slot.removed = True, atr, threading.Event()
-            self._listener.card_inserted(reader, atr)
+            self._notify("card_inserted", reader, atr)

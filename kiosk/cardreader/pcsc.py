@@ -115,7 +115,9 @@ class PcscTransport:
             if isinstance(error, CardUnreadable) and self._card_gone():
                 error = CardRemoved(f"transmit: card gone ({_hex(hresult)})")
             raise error
-        if len(response) < 2:
+        if len(response) < 2:  # vpcd answers an empty response when the card vanished mid-exchange
+            if self._card_gone():
+                raise CardRemoved("transmit: card gone (empty response)")
             raise CardUnreadable("transmit: response without a status word")
         data = bytes(response[:-2])
         return data, (response[-2] << 8) | response[-1]

@@ -19,7 +19,7 @@ from kiosk.cardreader.apdu import EF05_FID, EF06_FID, MF_FID, SSSE_NAME
 from kiosk.cardreader.codec import encode_bcd, encode_date, encode_tlv
 from kiosk.cardreader.models import CARD_ID_RID
 from kiosk_backend.cardcrypto import derive_card_key, internal_authenticate, sm4_ecb_encrypt
-from kiosk_backend.demo_cards import DemoCard
+from kiosk_backend.demo_cards import DemoCard, DemoCards
 
 SSSE_FID = b"\xdd\xf1"  # (design) the DDF's FID; readers select it by name
 
@@ -289,3 +289,8 @@ class VirtualCard:
             return b"", 0x6C00 | len(pending)
         self._pending = pending[le:]
         return pending[:le], (0x6100 | len(self._pending)) if self._pending else 0x9000
+
+
+def virtual_cards(cards: DemoCards) -> list[VirtualCard]:
+    """Every card of the demo file, personalised, in file order (demo mode's F2 inserts them in this order)."""
+    return [VirtualCard(image_from_demo(card, cards.issuer_key)) for card in cards.cards]

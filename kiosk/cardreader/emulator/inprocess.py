@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from kiosk.cardreader.emulator.card import VirtualCard
 from kiosk.cardreader.errors import CardRemoved, NoCard
+from kiosk.cardreader.events import MonitorListener
 
 SlotListener = Callable[[VirtualCard | None], None]
 
@@ -114,3 +115,39 @@ class InProcessTransport:
             raise CardRemoved("not connected")
         response = self._reader._transmit(self._generation, apdu)
         return response[:-2], (response[-2] << 8) | response[-1]
+
+
+class InProcessMonitor:
+    """The in-process counterpart of :class:`~kiosk.cardreader.monitor.ReaderMonitor` for demo mode: the same
+    listener callbacks and ``open(reader)``, driven by :meth:`VirtualReader.insert` / :meth:`VirtualReader.remove`."""
+
+    def __init__(self, reader: VirtualReader, listener: MonitorListener) -> None:
+        self.reader = reader
+        self._listener = listener
+        reader.subscribe(self._on_slot)
+
+    def start(self) -> None:
+        """Announce the service and the reader (and a card already in it)."""
+        self._listener.service_changed(True)
+        self._listener.reader_attached(self.reader.name)
+        if self.reader.card is not None:
+            self._on_slot(self.reader.card)
+
+    def stop(self) -> None:
+        """Nothing runs in the background."""
+
+    def readers(self) -> dict[str, bool]:
+        """Reader name → card present."""
+        return {self.reader.name: self.reader.card is not None}
+
+    def open(self, reader: str) -> InProcessTransport:
+        """A transport to the card in the virtual reader."""
+        if reader != self.reader.name:
+            raise NoCard(f"no reader {reader!r}")
+        return self.reader.open()
+
+    def _on_slot(self, card: VirtualCard | None) -> None:
+        if card is None:
+            self._listener.card_removed(self.reader.name)
+        else:
+            self._listener.card_inserted(self.reader.name, card.atr)
