@@ -1,28 +1,63 @@
 """``KioskApp``: the full-screen Textual app of a hall kiosk.
 
 Locked down for citizens: no quit key, no command palette, no text selection. It watches the backend's health in a
-worker thread and switches between the attract screen and the out-of-service screen.
+worker thread (attract ⇄ out of service), turns card events into a citizen visit (PIN → login → menu → queries),
+and ends the visit on card removal, 退出, idle timeout (after a warning) or the hard limit — wiping the session and
+rebuilding the screens so nothing of the last person remains.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
+import queue
 import signal
+import threading
+from collections.abc import Callable
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
+from kiosk.backend_client.protocol import BackendUnavailable
+from kiosk.cardreader.errors import CardError, CardRemoved
+from kiosk.cardreader.pin import Pin
 from kiosk.context import KioskContext
-from kiosk.i18n import Language, other_language
+from kiosk.i18n import Language, in_all_languages, other_language, tr
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.idle_warning import IdleWarningScreen
+from kiosk.screens.menu import MenuEntry, MenuScreen
+from kiosk.screens.message import MessageScreen
 from kiosk.screens.out_of_service import OutOfServiceScreen
+from kiosk.screens.pin import PinScreen
+from kiosk.screens.query import QueryScreen
+from kiosk.services.activity import ActivityState
 from kiosk.services.availability import Availability, ServiceState
+from kiosk.services.card_reader import CardMonitor
+from kiosk.services.citizen import Notice, Visit, failure_notice, pin_from_digits, void_token
+from kiosk.services.login import LoginCancelled, LoginRefused, LoginResult, PinPrompt
+from kiosk.services.views import QuerySpec
+from kiosk.session import EndReason
 from kiosk.themes import THEMES, theme_name
+from kiosk_backend.identifiers import mask_name, mask_tail
+
+log = logging.getLogger(__name__)
 
 STARTUP_POLL_S = 0.25
+
+# The service menu: sub-menus of queries (keys of QueryCatalog.specs()).
+MENU: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("personal", "menu.personal", ("basic", "card")),
+    ("contributions", "menu.contributions", ("enrolment", "payments", "supplementary", "transfers")),
+    ("medical", "menu.medical", ("medical_account", "medical_visits", "medical_contracts")),
+    ("pension", "menu.pension", ("pension_account",)),
+    ("benefits", "menu.benefits", ("benefits", "benefit_payments", "one_time")),
+    ("injury", "menu.injury", ("injuries",)),
+    ("cases", "menu.cases", ("cases",)),
+)
 
 
 class KioskApp(App[None], inherit_bindings=False):
@@ -36,6 +71,8 @@ class KioskApp(App[None], inherit_bindings=False):
         Binding("f6", "toggle_language", show=False, priority=True),
         Binding("f7", "toggle_contrast", show=False, priority=True),
         Binding("f8", "toggle_large_text", show=False, priority=True),
+        Binding("f2", "demo_insert", show=False, priority=True),
+        Binding("f3", "demo_remove", show=False, priority=True),
     ]
 
     language: reactive[Language] = reactive("zh", init=False)
@@ -53,6 +90,13 @@ class KioskApp(App[None], inherit_bindings=False):
         self.set_reactive(KioskApp.large_text, ui.large_text)
         self.theme = theme_name(self.high_contrast)
         self._polling_fast = True
+        self._ui_thread = 0
+        self._monitor: CardMonitor | None = None
+        self._reader: str | None = None  # the reader whose card is being served
+        self._present: str | None = None  # a reader holding a card (served or waiting for the kiosk to be ready)
+        self._visit: Visit | None = None
+        self._pin_answers: queue.Queue[Pin | None] | None = None
+        self._idle_warning: IdleWarningScreen | None = None
 
     # ------------------------------------------------------------ accessibility switches (every screen)
     def action_toggle_language(self) -> None:
@@ -73,7 +117,9 @@ class KioskApp(App[None], inherit_bindings=False):
     def watch_large_text(self, large_text: bool) -> None:
         self.set_class(large_text, "-large-text")
 
+    # ------------------------------------------------------------ life cycle
     def on_mount(self) -> None:
+        self._ui_thread = threading.get_ident()
         self.set_class(self.large_text, "-large-text")
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -81,12 +127,26 @@ class KioskApp(App[None], inherit_bindings=False):
         self.push_screen(AttractScreen())
         self._check_backend()
         self._poll_timer = self.set_interval(STARTUP_POLL_S, self._check_backend)
+        self.set_interval(1.0, self._tick_visit)
+        if self.context.card_monitor is not None:
+            self._monitor = self.context.card_monitor(self)
+            self._monitor.start()
 
     def on_unmount(self) -> None:
+        if self._visit is not None:
+            self._end_visit(EndReason.LOGOUT, then=None)
+        if self._monitor is not None:
+            self._monitor.stop()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(signum)
 
+    async def on_event(self, event: events.Event) -> None:
+        if self._visit is not None and isinstance(event, events.Key | events.MouseDown):
+            self._visit.activity.touch()
+        await super().on_event(event)
+
+    # ------------------------------------------------------------ backend health
     @work(thread=True, exclusive=True, group="health")
     def _check_backend(self) -> None:
         availability = self.context.availability.check()
@@ -99,7 +159,8 @@ class KioskApp(App[None], inherit_bindings=False):
             self._poll_timer.stop()
             self._poll_timer = self.set_interval(self.context.settings.backend.health_interval_s, self._check_backend)
         current = self.screen
-        if availability.state is ServiceState.OUT_OF_SERVICE:
+        idle_screen = isinstance(current, AttractScreen | OutOfServiceScreen)
+        if idle_screen and availability.state is ServiceState.OUT_OF_SERVICE:
             if not isinstance(current, OutOfServiceScreen):
                 self.switch_screen(OutOfServiceScreen(availability.fault_code or "", "error.backend_unreachable"))
                 return
@@ -108,3 +169,229 @@ class KioskApp(App[None], inherit_bindings=False):
             return
         if isinstance(current, KioskScreen):
             current.show_service_state(availability.state)
+        if availability.state is ServiceState.IN_SERVICE and self._present is not None and self._reader is None:
+            self._card_in(self._present)  # a card inserted while the kiosk was starting is served now
+
+    @property
+    def in_service(self) -> bool:
+        """Whether a citizen may start a visit now."""
+        return self.context.availability.current.state is ServiceState.IN_SERVICE
+
+    # ------------------------------------------------------------ card events (MonitorListener, any thread)
+    def _on_ui(self, callback: Callable[..., object], *args: object) -> None:
+        if threading.get_ident() == self._ui_thread:
+            callback(*args)
+        else:
+            self.call_from_thread(callback, *args)
+
+    def reader_attached(self, reader: str) -> None:
+        log.info("reader attached: %s", reader)
+
+    def reader_detached(self, reader: str) -> None:
+        log.info("reader detached: %s", reader)
+
+    def card_inserted(self, reader: str, atr: bytes) -> None:
+        self._on_ui(self._card_in, reader)
+
+    def card_removed(self, reader: str) -> None:
+        self._on_ui(self._card_out, reader)
+
+    def service_changed(self, available: bool) -> None:
+        log.info("PC/SC service %s", "available" if available else "unavailable")
+
+    def action_demo_insert(self) -> None:
+        if self.context.demo_slot is not None:
+            self.context.demo_slot.insert_next()
+
+    def action_demo_remove(self) -> None:
+        if self.context.demo_slot is not None:
+            self.context.demo_slot.remove()
+
+    # ------------------------------------------------------------ the visit
+    def _card_in(self, reader: str) -> None:
+        self._present = reader
+        if self._reader is not None or not isinstance(self.screen, AttractScreen) or not self.in_service:
+            return  # a card is being served, or the kiosk cannot serve: the screen already says what to do
+        self._reader = reader
+        self._journal("card.inserted")
+        self._show(MessageScreen.from_keys("reading.title", "reading.body", busy=True))
+        self._login(reader)
+
+    def _card_out(self, reader: str) -> None:
+        if reader == self._present:
+            self._present = None
+        if reader != self._reader:
+            return
+        self._reader = None
+        self._journal("card.removed")
+        if self._pin_answers is not None:
+            self._pin_answers.put(None)  # a PIN prompt waiting for this card gives up
+        if self._visit is not None:
+            self._end_visit(EndReason.CARD_REMOVED, then=None)
+        self._show(AttractScreen())
+
+    @work(thread=True, exclusive=True, group="login")
+    def _login(self, reader: str) -> None:
+        assert self._monitor is not None
+        try:
+            transport = self._monitor.open(reader)
+            transport.connect()
+            result = self.context.login.login(transport, self._ask_pin)
+        except CardRemoved as exc:
+            if self._reader is not None:  # the card says "removed" but the reader still reports it: a reset
+                self.call_from_thread(self._login_failed, failure_notice(exc))
+            return  # otherwise _card_out already took the kiosk back to the attract screen
+        except (CardError, LoginRefused, LoginCancelled, BackendUnavailable) as exc:
+            self.call_from_thread(self._login_failed, failure_notice(exc))
+            return
+        self.call_from_thread(self._begin_visit, result)
+
+    def _ask_pin(self, prompt: PinPrompt) -> Pin | None:
+        """Called on the login worker thread: show the PIN screen and wait for the citizen."""
+        answers: queue.Queue[Pin | None] = queue.Queue(maxsize=1)
+        self._pin_answers = answers
+        self.call_from_thread(self._show_pin, prompt, answers)
+        pin = answers.get()
+        self._pin_answers = None
+        if pin is not None:
+            self.call_from_thread(self._show, MessageScreen.from_keys("reading.title", "reading.body", busy=True))
+        return pin
+
+    def _show_pin(self, prompt: PinPrompt, answers: queue.Queue[Pin | None]) -> None:
+        if self._reader is None:
+            answers.put(None)
+            return
+        card_hint = mask_tail(prompt.card_no)
+        wrong = prompt.wrong.message(self.language) if prompt.wrong is not None else None
+
+        def done(digits: str | None) -> None:
+            answers.put(pin_from_digits(digits) if digits is not None else None)
+
+        self._show(PinScreen(done, card_hint, prompt.tries_left, wrong))
+
+    def _login_failed(self, notice: Notice) -> None:
+        self._journal("login.failed", notice.code)
+        if self._reader is None:
+            self._show(AttractScreen())
+        else:
+            self._show(self._take_card_screen(notice))
+
+    def _begin_visit(self, result: LoginResult) -> None:
+        if self._reader is None:  # the card left while the backend answered
+            result.session.end(EndReason.CARD_REMOVED)
+            return
+        self._visit = Visit(result, self.context.backend, self.context.clock, self.context.settings, self._tr_now)
+        session = self._visit.session
+        self._journal("session.start", detail={"scope": "restricted" if session.restricted else "full"})
+        if session.restricted:
+            notice = Notice(
+                {"zh": "此卡已挂失", "en": "This card is reported lost"},
+                {"zh": session.reminders[0].zh, "en": session.reminders[0].en},
+                "card_reported_lost",
+            )
+            self._end_visit(EndReason.LOGOUT, then=self._take_card_screen(notice))
+            return
+        self._show(self._main_menu())
+        reminders = session.reminders
+        if reminders:
+            title = in_all_languages("reminder.title")
+            body = {"zh": "\n".join(r.zh for r in reminders), "en": "\n".join(r.en for r in reminders)}
+            self.push_screen(MessageScreen(title, body, on_any_key=self._close_reminder))
+
+    def _close_reminder(self) -> None:
+        if isinstance(self.screen, MessageScreen):
+            self.pop_screen()
+
+    def _tr_now(self, key: str) -> str:
+        return tr(key, self.language)
+
+    def _main_menu(self) -> MenuScreen:
+        assert self._visit is not None
+        specs = self._visit.queries
+        entries = []
+        for key, label_key, keys in MENU:
+            if len(keys) == 1:
+                entries.append(MenuEntry(key, label_key, functools.partial(self._open_query, specs[keys[0]])))
+            else:
+                sub = [MenuEntry(q, specs[q].title_key, functools.partial(self._open_query, specs[q])) for q in keys]
+                entries.append(MenuEntry(key, label_key, functools.partial(self._open_menu, label_key, sub)))
+        holder = self._visit.session.holder
+        greeting = mask_name(holder.name) if holder is not None else ""
+        return MenuScreen("menu.title", entries, self.logout, main=True, greeting=greeting)
+
+    def _open_query(self, spec: QuerySpec) -> None:
+        self.push_screen(QueryScreen(spec))
+
+    def _open_menu(self, title_key: str, entries: list[MenuEntry]) -> None:
+        self.push_screen(MenuScreen(title_key, entries, self.logout, main=False))
+
+    def logout(self) -> None:
+        """退出: end the visit and ask the citizen to take the card."""
+        if self._visit is not None:
+            notice = Notice(in_all_languages("take_card.title"), in_all_languages("take_card.body"), "")
+            self._end_visit(EndReason.LOGOUT, then=self._take_card_screen(notice))
+
+    def _end_visit(self, reason: EndReason, then: KioskScreen | None) -> None:
+        """Wipe the session and every citizen screen; void the token off the UI thread."""
+        visit, self._visit = self._visit, None
+        if visit is None:
+            return
+        token = visit.end(reason)
+        self._journal("session.end", detail={"reason": reason.value})
+        if token is not None:
+            self._void(token)
+        self._idle_warning = None
+        if then is not None:
+            self._show(then)
+
+    @work(thread=True, group="void")
+    def _void(self, token: str) -> None:
+        void_token(self.context.backend, token)
+
+    def _take_card_screen(self, notice: Notice) -> KioskScreen:
+        if self._reader is None:
+            return AttractScreen()
+        take = in_all_languages("take_card.title")
+        body = {lang: f"{notice.body[lang]}\n\n{take[lang]}" for lang in take}
+        return MessageScreen(notice.title, body, notice.code or None)
+
+    def _show(self, screen: KioskScreen) -> None:
+        """Replace every screen above the base with ``screen`` (nothing of the previous one survives)."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screen)
+
+    # ------------------------------------------------------------ time limits
+    def _tick_visit(self) -> None:
+        visit = self._visit
+        if visit is None:
+            return
+        status = visit.activity.status()
+        if status.state is ActivityState.ACTIVE:
+            if self._idle_warning is not None:
+                warning, self._idle_warning = self._idle_warning, None
+                if warning in self.screen_stack:
+                    warning.dismiss(True)
+            return
+        if status.state is ActivityState.WARNING:
+            if self._idle_warning is None:
+                self._idle_warning = IdleWarningScreen(self.language, status.seconds_left)
+                self.push_screen(self._idle_warning, self._idle_answer)
+            else:
+                self._idle_warning.show_seconds(status.seconds_left)
+            return
+        idle = status.state is ActivityState.IDLE_EXPIRED
+        key = "session.ended_idle" if idle else "session.ended_limit"
+        notice = Notice(in_all_languages("take_card.title"), in_all_languages(key), "")
+        self._end_visit(EndReason.IDLE if idle else EndReason.HARD_LIMIT, then=self._take_card_screen(notice))
+
+    def _idle_answer(self, keep_going: bool | None) -> None:
+        self._idle_warning = None
+        if keep_going and self._visit is not None:
+            self._visit.activity.touch()
+
+    # ------------------------------------------------------------ journal
+    def _journal(self, kind: str, code: str | None = None, detail: dict[str, str] | None = None) -> None:
+        """Queue a journal entry (written in order by the journal's own thread, never on the UI thread)."""
+        if self.context.journal_writer is not None:
+            self.context.journal_writer.record(kind, code, detail or {})

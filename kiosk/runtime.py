@@ -7,14 +7,16 @@ from contextlib import contextmanager
 
 from kiosk.backend_client.embedded import EmbeddedBackend
 from kiosk.backend_client.http_client import HttpBackend
-from kiosk.clock import SystemClock
+from kiosk.clock import Clock, SystemClock
 from kiosk.config import KioskSettings
 from kiosk.context import KioskContext
 from kiosk.journal import Journal
+from kiosk.services.card_reader import DemoCardSlot, MonitorFactory, pcsc_monitor
+from kiosk_backend.demo_cards import load_demo_cards
 
 
 @contextmanager
-def kiosk_context(settings: KioskSettings, demo: bool) -> Iterator[KioskContext]:
+def kiosk_context(settings: KioskSettings, demo: bool, clock: Clock | None = None) -> Iterator[KioskContext]:
     """The kiosk's parts for the lifetime of the ``with`` block.
 
     Demo mode starts a private backend on loopback (SQLite in the data directory) and stops it on every way out.
@@ -28,12 +30,18 @@ def kiosk_context(settings: KioskSettings, demo: bool) -> Iterator[KioskContext]
     else:
         token = settings.backend.token.get_secret_value()
         backend = HttpBackend(settings.backend.url, token=token, timeout_s=settings.backend.timeout_s)
+    context: KioskContext | None = None
     journal = Journal(settings.resolved_data_dir() / "journal")
-    clock = SystemClock()
+    clock = clock or SystemClock()
     journal.append("kiosk.start", None, {"kiosk_id": settings.kiosk_id, "demo": demo}, at=clock.now())
     try:
-        yield KioskContext.create(settings, clock, backend, journal=journal, demo=demo)
+        demo_slot = DemoCardSlot(load_demo_cards()) if demo else None
+        card_monitor: MonitorFactory = demo_slot.monitor if demo_slot is not None else pcsc_monitor
+        context = KioskContext.create(settings, clock, backend, journal, card_monitor, demo_slot)
+        yield context
     finally:
+        if context is not None and context.journal_writer is not None:
+            context.journal_writer.close()
         journal.append("kiosk.stop", None, {"kiosk_id": settings.kiosk_id}, at=clock.now())
         journal.close()
         backend.close()

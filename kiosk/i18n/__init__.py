@@ -24,3 +24,8 @@ def tr(key: str, language: Language, **values: object) -> str:
 def other_language(language: Language) -> Language:
     """The language the switch button offers."""
     return "en" if language == "zh" else "zh"
+
+
+def in_all_languages(key: str, **values: object) -> dict[str, str]:
+    """The message ``key`` in every language (for screens that switch language while shown)."""
+    return {str(language): tr(key, language, **values) for language in LANGUAGES}

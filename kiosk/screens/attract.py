@@ -32,4 +32,13 @@ class AttractScreen(KioskScreen):
             yield Static(tr("attract.insert_card", "zh"), id="insert-zh")
             yield Static(tr("attract.insert_card", "en"), id="insert-en")
             yield Static(tr("attract.insert_hint", self.language), id="insert-hint")
+            if self.context.demo_slot is not None:
+                yield Static(self._demo_listing(), id="demo-cards")
         yield self.status_bar()
+
+    def _demo_listing(self) -> str:
+        """Demo mode only: which key inserts a card, and each demo card's PIN."""
+        assert self.context.demo_slot is not None
+        cards = [tr("demo.card", self.language, id=i, name=n, pin=p) for i, n, p in self.context.demo_slot.listing()]
+        rows = ["    ".join(cards[i : i + 2]) for i in range(0, len(cards), 2)]
+        return "\n".join([tr("demo.title", self.language), *rows])

@@ -29,8 +29,16 @@ class MenuScreen(KioskScreen):
 
     CSS_PATH = "menu.tcss"
 
-    def __init__(self, title_key: str, entries: list[MenuEntry], on_exit: Callable[[], None], main: bool) -> None:
+    def __init__(
+        self,
+        title_key: str,
+        entries: list[MenuEntry],
+        on_exit: Callable[[], None],
+        main: bool,
+        greeting: str = "",
+    ) -> None:
         super().__init__()
+        self.greeting = greeting
         self.title_key = title_key
         self.entries = {entry.key: entry for entry in entries}
         self.on_exit = on_exit
@@ -39,6 +47,8 @@ class MenuScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         yield self.top_bar()
         with Vertical(id="menu-body"):
+            if self.greeting:
+                yield Static(tr("menu.welcome", self.language, name=self.greeting), id="menu-greeting")
             yield Static(tr(self.title_key, self.language), id="menu-title")
             choices = [(key, tr(entry.label_key, self.language)) for key, entry in self.entries.items()]
             yield Center(ChoiceList(choices, id="menu-choices"))

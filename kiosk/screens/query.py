@@ -6,6 +6,7 @@ with progress shown after 300 ms, and a failure shows what to do next with a cod
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -86,15 +87,20 @@ class QueryScreen(KioskScreen):
         table.clear(columns=True)
         if isinstance(view, TableView):
             table.display, fields.display = True, False
+            aligns = [column.align for column in view.columns]
             for column in view.columns:
-                table.add_column(tr(column.label_key, self.language))
+                table.add_column(Text(tr(column.label_key, self.language), justify=column.align))
             for row in view.rows:
-                table.add_row(*row)
+                table.add_row(*(Text(cell, justify=align) for cell, align in zip(row, aligns, strict=True)))
             if view.totals is not None:
-                table.add_row(*view.totals, key="totals")
+                totals = (
+                    Text(cell, justify=align, style="bold") for cell, align in zip(view.totals, aligns, strict=True)
+                )
+                table.add_row(*totals, key="totals")
             empty = tr("query.empty", self.language) if not view.rows else ""
             pages = tr("query.page", self.language, page=view.page, pages=view.pages) if view.pages > 1 else ""
-            footer.update("  ".join(part for part in (empty, pages) if part))
+            note = tr(view.note_key, self.language) if view.note_key else ""
+            footer.update("    ".join(part for part in (empty, pages, note) if part))
         elif isinstance(view, FieldsView):
             table.display, fields.display = False, True
             lines = [f"{tr(label, self.language)}：{value}" for label, value in view.fields]

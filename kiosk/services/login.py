@@ -32,6 +32,7 @@ class PinPrompt:
 
     tries_left: int | None
     wrong: WrongPin | None = None
+    card_no: str = ""  # of the card asking (the screen shows it masked)
 
 
 AskPin = Callable[[PinPrompt], Pin | None]  # None: the citizen cancelled
@@ -78,7 +79,7 @@ class LoginService:
         log.info("login: card %s (v%s) inserted", mask_tail(ident.card_no), ident.version)
         try:
             tries_left = card.pin_tries_left()  # PinBlocked here: the citizen is never asked for a PIN
-            pin = self._verify(card, ask_pin, tries_left)
+            pin = self._verify(card, ask_pin, tries_left, ident.card_no)
             session.pin_verified(card.read_holder(ident), initial_pin=pin.is_initial)
             del pin
             challenge = self._backend.card_challenge(
@@ -111,10 +112,10 @@ class LoginService:
         return LoginResult(session, card)
 
     @staticmethod
-    def _verify(card: SocialSecurityCard, ask_pin: AskPin, tries_left: int | None) -> Pin:
+    def _verify(card: SocialSecurityCard, ask_pin: AskPin, tries_left: int | None, card_no: str) -> Pin:
         wrong: WrongPin | None = None
         while True:
-            pin = ask_pin(PinPrompt(tries_left, wrong))
+            pin = ask_pin(PinPrompt(tries_left, wrong, card_no))
             if pin is None:
                 raise LoginCancelled("cancelled at the PIN prompt")
             try:

@@ -18,9 +18,14 @@ class TopBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static(tr("app.title", self._language), id="top-title")
-        yield Button(tr("switch.language", other_language(self._language)), id="switch-language", compact=True)
-        yield Button(tr("switch.contrast", self._language), id="switch-contrast", compact=True)
-        yield Button(tr("switch.large_text", self._language), id="switch-large-text", compact=True)
+        buttons = (
+            Button(tr("switch.language", other_language(self._language)), id="switch-language", compact=True),
+            Button(tr("switch.contrast", self._language), id="switch-contrast", compact=True),
+            Button(tr("switch.large_text", self._language), id="switch-large-text", compact=True),
+        )
+        for button in buttons:
+            button.can_focus = False  # touch targets: Enter on the metal keypad must never flip them
+            yield button
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {

@@ -64,7 +64,7 @@ async def test_table_with_totals_paging_and_periods(clock: FakeClock) -> None:
         await pilot.pause(0.2)
         table = app.screen.query_one(DataTable)
         assert table.row_count == 3  # two rows + totals
-        assert table.get_row("totals") == ["合计", "2,469.12"]
+        assert [str(cell) for cell in table.get_row("totals")] == ["合计", "2,469.12"]
         await pilot.press("9")
         await pilot.pause(0.2)
         assert loader.requests[-1] == QueryRequest("12m", 2)

@@ -33,6 +33,11 @@ class VirtualReader:
         """Call ``listener(card)`` on insertion and ``listener(None)`` on removal."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: SlotListener) -> None:
+        """Stop calling ``listener`` (idempotent)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def insert(self, card: VirtualCard) -> None:
         """Put ``card`` in (removing any other first)."""
         with self._lock:
@@ -134,7 +139,8 @@ class InProcessMonitor:
             self._on_slot(self.reader.card)
 
     def stop(self) -> None:
-        """Nothing runs in the background."""
+        """Stop listening to the slot (nothing runs in the background)."""
+        self.reader.unsubscribe(self._on_slot)
 
     def readers(self) -> dict[str, bool]:
         """Reader name → card present."""

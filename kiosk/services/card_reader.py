@@ -1,0 +1,82 @@
+"""Where cards come from: a real PC/SC reader (supervised monitor) or demo mode's virtual reader (F2 / F3).
+
+The app gives a listener; callbacks arrive on the monitor's thread (or the caller's thread for the virtual reader).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from kiosk.cardreader.emulator.card import VirtualCard, virtual_cards
+from kiosk.cardreader.emulator.inprocess import InProcessMonitor, VirtualReader
+from kiosk.cardreader.events import MonitorListener
+from kiosk.cardreader.monitor import ReaderMonitor
+from kiosk.cardreader.transport import CardTransport
+from kiosk_backend.demo_cards import DemoCard, DemoCards
+from kiosk_backend.identifiers import mask_name
+
+
+class CardMonitor(Protocol):
+    """What the app needs of a monitor."""
+
+    def start(self) -> None:
+        """Begin reporting events."""
+        ...
+
+    def stop(self) -> None:
+        """Stop reporting events."""
+        ...
+
+    def open(self, reader: str) -> CardTransport:
+        """A transport to the card now in ``reader``."""
+        ...
+
+
+MonitorFactory = Callable[[MonitorListener], CardMonitor]
+
+
+def pcsc_monitor(listener: MonitorListener) -> CardMonitor:
+    """The real PC/SC reader(s), supervised (survives pcscd restarts)."""
+    return ReaderMonitor(listener)
+
+
+@dataclass
+class DemoCardSlot:
+    """Demo mode's hand at the virtual reader: insert the demo cards in file order, remove the card."""
+
+    cards: DemoCards
+    reader: VirtualReader = field(default_factory=VirtualReader)
+    _virtual: list[VirtualCard] = field(default_factory=list)
+    _next: int = 0
+
+    def __post_init__(self) -> None:
+        self._virtual = virtual_cards(self.cards)
+
+    def monitor(self, listener: MonitorListener) -> CardMonitor:
+        """The in-process monitor of this slot."""
+        return InProcessMonitor(self.reader, listener)
+
+    def insert_next(self) -> DemoCard:
+        """Put the next demo card in (after the last, start again)."""
+        index = self._next % len(self._virtual)
+        self._next += 1
+        self.reader.insert(self._virtual[index])
+        return self.cards.cards[index]
+
+    def insert(self, card_id: str) -> DemoCard:
+        """Put the demo card called ``card_id`` in."""
+        for index, card in enumerate(self.cards.cards):
+            if card.id == card_id:
+                self.reader.insert(self._virtual[index])
+                return card
+        raise KeyError(card_id)
+
+    def remove(self) -> None:
+        """Take the card out."""
+        self.reader.remove()
+
+    def listing(self) -> list[tuple[str, str, str]]:
+        """(id, masked name, PIN) of every demo card, for the attract screen in demo mode only."""
+        return [(card.id, mask_name(card.name), card.pin) for card in self.cards.cards]
