@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
 
 from kiosk.backend_client.protocol import BackendRejected, BackendUnavailable
@@ -43,9 +43,8 @@ class QueryScreen(KioskScreen):
                         yield Button(label, id=f"period-{option.key}", compact=True, classes="period")
             yield BusyIndicator(tr("busy.loading", self.language), id="query-busy")
             yield Static("", id="query-error")
-            with VerticalScroll(id="query-content"):
-                yield DataTable(id="query-table", cursor_type="row", zebra_stripes=True)
-                yield Static("", id="query-fields")
+            yield DataTable(id="query-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="query-fields")
             yield Static("", id="query-footer")
             yield Static(tr("query.keys", self.language), id="query-keys")
         yield self.status_bar()
@@ -55,7 +54,9 @@ class QueryScreen(KioskScreen):
 
     def load(self) -> None:
         """Fetch the current request in a worker thread."""
-        self.query_one("#query-error", Static).update("")
+        error = self.query_one("#query-error", Static)
+        error.update("")
+        error.display = False
         self.query_one(BusyIndicator).start()
         self._fetch(self.request)
 
@@ -74,7 +75,9 @@ class QueryScreen(KioskScreen):
     def _show_error(self, message_key: str, code: str) -> None:
         self.query_one(BusyIndicator).stop()
         message = tr(message_key, self.language) + "  " + tr("error.code", self.language, code=code)
-        self.query_one("#query-error", Static).update(message)
+        error = self.query_one("#query-error", Static)
+        error.update(message)
+        error.display = True
 
     def _show(self, request: QueryRequest, view: QueryView) -> None:
         if request != self.request:  # the citizen already asked for something else
@@ -89,7 +92,7 @@ class QueryScreen(KioskScreen):
             table.display, fields.display = True, False
             aligns = [column.align for column in view.columns]
             for column in view.columns:
-                table.add_column(Text(tr(column.label_key, self.language), justify=column.align))
+                table.add_column(Text(tr(column.label_key, self.language), justify=column.align), width=column.width)
             for row in view.rows:
                 table.add_row(*(Text(cell, justify=align) for cell, align in zip(row, aligns, strict=True)))
             if view.totals is not None:

@@ -182,7 +182,7 @@ class QueryCatalog:
             Column("col.medical_personal", "right"),
             Column("col.medical_unit", "right"),
             Column("col.unemployment", "right"),
-            Column("col.employer"),
+            Column("col.employer", width=12),
         )
         return TableView(title, columns, rows, totals, request.page, _pages(page.total), note_key="note.yuan")
 
@@ -241,7 +241,7 @@ class QueryCatalog:
             Column("col.kind"),
             Column("col.amount", "right"),
             Column("col.balance", "right"),
-            Column("col.description"),
+            Column("col.description", width=20),
         )
         pages = _pages(page.total)
         return TableView("query.medical_account", columns, rows, totals, request.page, pages, note_key="note.yuan")
@@ -267,8 +267,8 @@ class QueryCatalog:
         columns = (
             Column("col.date"),
             Column("col.kind"),
-            Column("col.institution"),
-            Column("col.diagnosis"),
+            Column("col.institution", width=14),
+            Column("col.diagnosis", width=10),
             Column("col.total", "right"),
             Column("col.fund_paid", "right"),
             Column("col.account_paid", "right"),
@@ -348,7 +348,7 @@ class QueryCatalog:
             Column("col.approved_on"),
             Column("col.from"),
             Column("col.monthly", "right"),
-            Column("col.components"),
+            Column("col.components", width=24),
             Column("col.status"),
         )
         return TableView("query.benefits", columns, rows, note_key="note.yuan")

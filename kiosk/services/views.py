@@ -18,6 +18,7 @@ class Column:
 
     label_key: str
     align: Align = "left"
+    width: int | None = None  # cells; long text (names of employers, institutions) is cut to fit the screen
 
 
 @dataclass(frozen=True)
