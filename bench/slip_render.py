@@ -77,15 +77,21 @@ def floor_pdf(doc: object) -> bytes:
     return buffer.getvalue()
 
 
-def median_ms(action: Callable[[], object], runs: int, before: Callable[[], object] = lambda: None) -> float:
-    """Median wall time of ``action`` in milliseconds (``before`` runs untimed before each call)."""
-    times = []
+def _nothing() -> None:
+    return None
+
+
+def interleaved(actions: list[Callable[[], object]], runs: int, before: list[Callable[[], object]]) -> list[float]:
+    """Median wall time (ms) of each action, measured in turns (a, b, c, a, b, c, …) so that load from other
+    processes on this shared machine hits them alike."""
+    times: list[list[float]] = [[] for _ in actions]
     for _ in range(runs):
-        before()
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+        for index, action in enumerate(actions):
+            before[index]()
+            started = time.perf_counter()
+            action()
+            times[index].append(time.perf_counter() - started)
+    return [statistics.median(t) * 1000 for t in times]
 
 
 def main() -> int:
@@ -108,14 +114,18 @@ def main() -> int:
     print("{:6} {:10} {:>5} {:>8} {:>9} {:>6} {:>11} {:>6}".format(*head))
     for kind in ("CBZM", "QYJLD", "JFMX"):
         doc = sample_document(kind)  # type: ignore[arg-type]
-        floor_pdf(doc)  # warm
-        floor = median_ms(lambda doc=doc: floor_pdf(doc), args.runs)
         for layout in ("a4", "receipt80"):
             pdf = render_slip(doc, layout)  # type: ignore[arg-type]  # warm-up
+            floor_pdf(doc)
             pages = pdf.count(b"/Type /Page\n")
-            prepared = median_ms(lambda doc=doc, layout=layout: render_slip(doc, layout), args.runs)
-            full = median_ms(
-                lambda doc=doc, layout=layout: render_slip(doc, layout), args.runs, before=encode_qr.cache_clear
+            floor, prepared, full = interleaved(
+                [
+                    lambda doc=doc: floor_pdf(doc),
+                    lambda doc=doc, layout=layout: render_slip(doc, layout),
+                    lambda doc=doc, layout=layout: render_slip(doc, layout),
+                ],
+                args.runs,
+                [_nothing, _nothing, encode_qr.cache_clear],
             )
             if layout == "a4":
                 print(

@@ -87,17 +87,12 @@ def _holder_lines(doc: SlipDocument, styles: _Styles) -> list[Flowable]:
     if doc.period:
         lines.append(f"期间：{doc.period}")
     lines.append(f"终端编号：{doc.kiosk_id}")
-    return [Paragraph(_esc(line), styles.body) for line in lines]
+    return [Paragraph("<br/>".join(_esc(line) for line in lines), styles.body)]
 
 
 def _code_lines(doc: SlipDocument, styles: _Styles) -> list[Flowable]:
     # serial and check code each on their own line (SLIP_SPEC §5)
-    return [
-        Paragraph("查询流水号：", styles.code),
-        Paragraph(doc.serial, styles.code),
-        Paragraph("校验码：", styles.code),
-        Paragraph(doc.check_code, styles.code),
-    ]
+    return [Paragraph(f"查询流水号：<br/>{doc.serial}<br/>校验码：<br/>{doc.check_code}", styles.code)]
 
 
 def _story(doc: SlipDocument, layout: Layout, reprint: bool, styles: _Styles, width: float) -> list[Flowable]:
@@ -169,36 +164,49 @@ def _widths(total: float, weights: list[float]) -> list[float]:
     return [w * unit for w in weights]
 
 
-def _numbered_canvas(font: str, footer: str, layout: Layout) -> type[Canvas]:
-    """A canvas that writes 第 n 页 共 N 页 and the verification hint on every page (two-pass page count)."""
+_TOTAL_FORM = "slipPageTotal"
 
-    class NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
+
+def _page_canvas(font: str) -> type[Canvas]:
+    """A canvas in the slip font (no stray, unembedded Helvetica) that fills in 共 N 页 when it is saved: every
+    footer refers to one form, defined at the end with the page count (no second pass over the pages)."""
+
+    class PageTotalCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.update(initialFontName=font, initialFontSize=9)  # no stray (unembedded) Helvetica
+            kwargs.update(initialFontName=font, initialFontSize=9)
             super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self.footer_size = 7.5
 
         def save(self) -> None:
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                self._footer(number, total)
-                super().showPage()
+            self.beginForm(_TOTAL_FORM)
+            self.setFont(font, self.footer_size)
+            self.drawString(0, 0, f"共 {self.getPageNumber() - 1} 页")
+            self.endForm()
             super().save()
 
-        def _footer(self, number: int, total: int) -> None:
-            width = self._pagesize[0]
-            self.setFont(font, 7.5 if layout == "a4" else 6.5)
-            self.setFillColor(colors.black)
-            self.drawCentredString(width / 2, 8 * mm if layout == "a4" else 3 * mm, f"第 {number} 页 共 {total} 页")
-            if layout == "a4":
-                self.drawCentredString(width / 2, 12 * mm, footer)
+    return PageTotalCanvas
 
-    return NumberedCanvas
+
+def _footer(font: str, hint: str, layout: Layout) -> Any:
+    """The page callback: verification hint (A4) and 第 n 页 共 N 页."""
+    size = 7.5 if layout == "a4" else 6.5
+
+    def draw(canvas: Any, _doc: Any) -> None:
+        width = canvas._pagesize[0]
+        y = 8 * mm if layout == "a4" else 3 * mm
+        canvas.saveState()
+        canvas.footer_size = size
+        canvas.setFont(font, size)
+        canvas.setFillColor(colors.black)
+        canvas.drawRightString(width / 2 - 2, y, f"第 {canvas.getPageNumber()} 页")
+        canvas.translate(width / 2 + 2, y)
+        canvas.doForm(_TOTAL_FORM)
+        canvas.restoreState()
+        if layout == "a4":
+            canvas.setFont(font, size)
+            canvas.drawCentredString(width / 2, 12 * mm, hint)
+
+    return draw
 
 
 def warm_up() -> bool:
@@ -247,5 +255,6 @@ def render_slip(doc: SlipDocument, layout: Layout = "a4", *, reprint: bool = Fal
         )
     template.title = f"{doc.title} {doc.serial}"
     template.author = doc.issuing_office
-    template.build(story, canvasmaker=_numbered_canvas(font, doc.verify_hint, layout))
+    footer = _footer(font, doc.verify_hint, layout)
+    template.build(story, onFirstPage=footer, onLaterPages=footer, canvasmaker=_page_canvas(font))
     return buffer.getvalue()
