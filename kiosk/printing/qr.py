@@ -18,6 +18,7 @@ import qrcode.util
 from reportlab.platypus import Flowable
 
 QUIET_ZONE = 4
+MIN_MODULE = 0.5 * 72 / 25.4  # 0.5 mm in points (SLIP_SPEC §3)
 _LONG_RUN = re.compile(r"0{5,}|1{5,}")
 _flips_by_version: dict[int, list[list[int]]] = {}
 
@@ -248,11 +249,11 @@ def dark_runs(matrix: list[list[bool]]) -> list[tuple[int, int, int]]:
 class QrFlowable(Flowable):  # type: ignore[misc]  # reportlab is untyped
     """A ``size``-point square QR drawn as vectors: one filled path, one rectangle per dark run, in module units."""
 
-    def __init__(self, text: str, size: float) -> None:
+    def __init__(self, text: str, size: float, min_module: float = MIN_MODULE) -> None:
         super().__init__()
         self.code = encode_qr(text)
-        self.size = size
-        self.width = self.height = size
+        self.size = max(size, self.code.modules * min_module)  # grows rather than print modules under 0.5 mm
+        self.width = self.height = self.size
 
     def wrap(self, _available_width: float, _available_height: float) -> tuple[float, float]:
         return self.size, self.size

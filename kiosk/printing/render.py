@@ -21,7 +21,7 @@ from kiosk_backend.schemas import SlipDocument
 Layout = Literal["a4", "receipt80"]
 BEIJING = timezone(timedelta(hours=8))
 REPRINT_MARK = "补打"
-QR_SIZE = 36 * mm  # version 12 at ≥ 0.5 mm per module, quiet zone included
+QR_SIZE = 37 * mm  # version 12 (65 modules + 2×4 quiet) at ≥ 0.5 mm per module; a bigger code grows
 RECEIPT_WIDTH = 80 * mm
 FRAME_PADDING = 6  # points: reportlab's default Frame padding on each side
 SUMMARY_HEAD = ["险种", "参保状态", "起始年月", "截至年月", "缴费月数"]
@@ -106,7 +106,7 @@ def _story(doc: SlipDocument, layout: Layout, reprint: bool, styles: _Styles, wi
     if layout == "a4":
         header = Table(
             [[_holder_lines(doc, styles), _code_lines(doc, styles), qr]],
-            colWidths=[width - QR_SIZE - 62 * mm, 60 * mm, QR_SIZE + 2 * mm],
+            colWidths=[width - qr.size - 62 * mm, 60 * mm, qr.size + 2 * mm],
         )
         header.setStyle(
             TableStyle(
