@@ -77,7 +77,43 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _holder_lines(doc: SlipDocument, styles: _Styles) -> list[Flowable]:
+class _TextLines(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """Short lines drawn as plain text, without line breaking: header fields of a fixed, known length. (A CJK
+    Paragraph measures every character to find break points; these lines never need one.)"""
+
+    def __init__(self, lines: list[str], style: ParagraphStyle) -> None:
+        super().__init__()
+        self.lines, self.style = lines, style
+        self.spaceBefore, self.spaceAfter = style.spaceBefore, style.spaceAfter
+
+    def wrap(self, available_width: float, _available_height: float) -> tuple[float, float]:
+        self.width = available_width
+        return available_width, len(self.lines) * self.style.leading
+
+    def draw(self) -> None:
+        canvas: Any = self.canv
+        style = self.style
+        canvas.setFont(style.fontName, style.fontSize)
+        canvas.setFillColor(style.textColor)
+        top = len(self.lines) * style.leading
+        for index, line in enumerate(self.lines):
+            y = top - index * style.leading - style.fontSize
+            if style.alignment == 1:
+                canvas.drawCentredString(self.width / 2, y, line)
+            elif style.alignment == 2:
+                canvas.drawRightString(self.width, y, line)
+            else:
+                canvas.drawString(0, y, line)
+
+
+def _text(lines: list[str], style: ParagraphStyle, width: float) -> Flowable:
+    """Plain lines when they fit the width, otherwise a wrapping CJK Paragraph."""
+    if all(stringWidth(line, style.fontName, style.fontSize) <= width for line in lines):
+        return _TextLines(lines, style)
+    return Paragraph("<br/>".join(_esc(line) for line in lines), style)
+
+
+def _holder_lines(doc: SlipDocument, styles: _Styles, width: float) -> Flowable:
     lines = [
         f"参保人姓名：{doc.holder_name}",
         f"社会保障号码：{doc.masked_id}",
@@ -87,26 +123,27 @@ def _holder_lines(doc: SlipDocument, styles: _Styles) -> list[Flowable]:
     if doc.period:
         lines.append(f"期间：{doc.period}")
     lines.append(f"终端编号：{doc.kiosk_id}")
-    return [Paragraph("<br/>".join(_esc(line) for line in lines), styles.body)]
+    return _text(lines, styles.body, width)
 
 
-def _code_lines(doc: SlipDocument, styles: _Styles) -> list[Flowable]:
+def _code_lines(doc: SlipDocument, styles: _Styles, width: float) -> Flowable:
     # serial and check code each on their own line (SLIP_SPEC §5)
-    return [Paragraph(f"查询流水号：<br/>{doc.serial}<br/>校验码：<br/>{doc.check_code}", styles.code)]
+    return _text(["查询流水号：", doc.serial, "校验码：", doc.check_code], styles.code, width)
 
 
 def _story(doc: SlipDocument, layout: Layout, reprint: bool, styles: _Styles, width: float) -> list[Flowable]:
     story: list[Flowable] = []
     if reprint:
-        story.append(Paragraph(f"【{REPRINT_MARK}】", styles.mark))
-    story.append(Paragraph(_esc(doc.issuing_office), styles.office))
+        story.append(_text([f"【{REPRINT_MARK}】"], styles.mark, width))
+    story.append(_text([doc.issuing_office], styles.office, width))
     title = doc.title + (f"（{REPRINT_MARK}）" if reprint else "")
-    story.append(Paragraph(_esc(title), styles.title))
+    story.append(_text([title], styles.title, width))
     qr = QrFlowable(doc.qr_text, QR_SIZE)
     if layout == "a4":
+        holder_width = width - qr.size - 62 * mm
         header = Table(
-            [[_holder_lines(doc, styles), _code_lines(doc, styles), qr]],
-            colWidths=[width - qr.size - 62 * mm, 60 * mm, qr.size + 2 * mm],
+            [[_holder_lines(doc, styles, holder_width), _code_lines(doc, styles, 60 * mm), qr]],
+            colWidths=[holder_width, 60 * mm, qr.size + 2 * mm],
         )
         header.setStyle(
             TableStyle(
@@ -119,20 +156,20 @@ def _story(doc: SlipDocument, layout: Layout, reprint: bool, styles: _Styles, wi
         )
         story.append(header)
     else:
-        story.extend(_holder_lines(doc, styles))
-        story.extend(_code_lines(doc, styles))
+        story.append(_holder_lines(doc, styles, width))
+        story.append(_code_lines(doc, styles, width))
         qr_row = Table([[qr]], colWidths=[width])
         qr_row.setStyle(
             TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("FONTNAME", (0, 0), (-1, -1), styles.font)])
         )
         story.append(qr_row)
-    story.append(Paragraph("一、参保情况", styles.section))
+    story.append(_TextLines(["一、参保情况"], styles.section))
     summary = [SUMMARY_HEAD] + [
         [r.insurance_name, r.status_name, _ym(r.from_period), _ym(r.to_period), str(r.months)] for r in doc.summary_rows
     ]
     story.append(_table(summary, styles, _widths(width, [3, 1.4, 1.3, 1.3, 1.1])))
     if doc.detail_rows:
-        story.append(Paragraph("二、明细", styles.section))
+        story.append(_TextLines(["二、明细"], styles.section))
         details = [doc.detail_columns] + [[str(cell) for cell in row] for row in doc.detail_rows]
         story.append(_table(details, styles, _fit_widths(details, styles, width)))
     if layout == "receipt80":  # the A4 footer carries the hint on every page
