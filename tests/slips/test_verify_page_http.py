@@ -44,3 +44,13 @@ def test_garbage_qr_code_is_invalid(world: SlipWorld) -> None:
     with TestClient(create_app(world.settings)) as client:
         answer = client.get("/V/NOT-A-SLIP")
     assert answer.status_code == 200 and "无效" in answer.text
+
+
+def test_wrong_master_key_is_unavailable_not_500(world: SlipWorld, tmp_path: Path) -> None:
+    doc = world.issue("CBZM")
+    other = tmp_path / "other.key"
+    other.write_bytes(b"\x02" * 32)
+    world.settings.slips.master_key_file = str(other)
+    with TestClient(create_app(world.settings)) as client:
+        answer = client.post("/verify", content=f"serial={doc.serial}&code={doc.check_code}", headers=FORM)
+    assert answer.status_code == 503 and "暂不可用" in answer.text
