@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 # Debian packages the tests drive for real: pcscd + vpcd (card), fonts + poppler + zbar (slips), PostgreSQL
-# (backend), ippeveprinter + cups + cups-client + dbus-daemon (printing: private cupsd + IPP printer), tmux,
+# (backend), ippeveprinter + cups + cups-client + dbus-daemon (printing: private cupsd + IPP printer), tmux (e2e),
 # chromium + chromedriver (verification page).
 TEST_DEBS := pcscd vsmartcard-vpcd libpcsclite-dev swig fonts-wqy-microhei poppler-utils zbar-tools \
              postgresql cups-ipp-utils cups cups-client dbus-daemon tmux chromium chromium-driver

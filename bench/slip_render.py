@@ -77,21 +77,35 @@ def floor_pdf(doc: object) -> bytes:
     return buffer.getvalue()
 
 
-def median_ms(action: Callable[[], object], runs: int, before: Callable[[], object] = lambda: None) -> float:
-    """Median wall time of ``action`` in milliseconds (``before`` runs untimed before each call)."""
-    times = []
+CLOCK = time.perf_counter  # --cpu: time.process_time (this process's CPU time; steadier on a busy machine)
+
+
+def _nothing() -> None:
+    return None
+
+
+def interleaved(actions: list[Callable[[], object]], runs: int, before: list[Callable[[], object]]) -> list[float]:
+    """Median wall time (ms) of each action, measured in turns (a, b, c, a, b, c, …) so that load from other
+    processes on this shared machine hits them alike."""
+    times: list[list[float]] = [[] for _ in actions]
     for _ in range(runs):
-        before()
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+        for index, action in enumerate(actions):
+            before[index]()
+            started = CLOCK()
+            action()
+            times[index].append(CLOCK() - started)
+    return [statistics.median(t) * 1000 for t in times]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--cpu", action="store_true", help="measure CPU time of this process instead of wall time")
     args = parser.parse_args()
+    global CLOCK
+    if args.cpu:
+        CLOCK = time.process_time
+    print(f"clock: {'CPU time (process_time)' if args.cpu else 'wall time (perf_counter)'}")
 
     cold = [first_slip_after_start(False) for _ in range(3)]
     imports, first = statistics.median(f[0] for f in cold), statistics.median(f[1] for f in cold)
@@ -99,23 +113,40 @@ def main() -> int:
     after_warm_up = statistics.median(first_slip_after_start(True)[2] for _ in range(3))
     print(f"first slip after start, after warm_up() at start: {after_warm_up * 1000:.0f} ms")
 
-    from kiosk.printing.qr import encode_qr
+    import qrcode
+    import qrcode.constants
+
+    from kiosk.printing.qr import encode_qr, qr_matrix
     from kiosk.printing.render import render_slip
     from kiosk_backend.services.slip_samples import sample_document
 
+    text = sample_document("QYJLD").qr_text
+
+    def library() -> object:
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+        code.add_data(text, optimize=0)
+        code.make()
+        return code.get_matrix()
+
+    lib_ms, ours_ms = interleaved([library, lambda: qr_matrix(text)], args.runs, [_nothing, _nothing])
+    print(f"QR encode ({len(text)} chars, ECC M): qrcode library {lib_ms:.1f} ms, kiosk.printing.qr {ours_ms:.1f} ms")
     print("warm medians; 'prepared' = QR encoded ahead (prepare_slip, while the preview is shown)")
     head = ("slip", "layout", "pages", "floor", "prepared", "ratio", "+QR encode", "ratio")
     print("{:6} {:10} {:>5} {:>8} {:>9} {:>6} {:>11} {:>6}".format(*head))
     for kind in ("CBZM", "QYJLD", "JFMX"):
         doc = sample_document(kind)  # type: ignore[arg-type]
-        floor_pdf(doc)  # warm
-        floor = median_ms(lambda doc=doc: floor_pdf(doc), args.runs)
         for layout in ("a4", "receipt80"):
             pdf = render_slip(doc, layout)  # type: ignore[arg-type]  # warm-up
+            floor_pdf(doc)
             pages = pdf.count(b"/Type /Page\n")
-            prepared = median_ms(lambda doc=doc, layout=layout: render_slip(doc, layout), args.runs)
-            full = median_ms(
-                lambda doc=doc, layout=layout: render_slip(doc, layout), args.runs, before=encode_qr.cache_clear
+            floor, prepared, full = interleaved(
+                [
+                    lambda doc=doc: floor_pdf(doc),
+                    lambda doc=doc, layout=layout: render_slip(doc, layout),
+                    lambda doc=doc, layout=layout: render_slip(doc, layout),
+                ],
+                args.runs,
+                [_nothing, _nothing, encode_qr.cache_clear],
             )
             if layout == "a4":
                 print(

@@ -105,7 +105,7 @@ def transport_reader(transport: object) -> str | None:
 def _verify_slip(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from kiosk.services.slip_verification import UnreadableSlip, describe, verify_source
+    from kiosk.services.slip_verification import UnreadableSlip, describe, printed_mismatches, verify_source
     from kiosk_backend.slips.verify import Keyring
 
     if args.public_key is not None:
@@ -136,6 +136,10 @@ def _verify_slip(args: argparse.Namespace) -> int:
         print(f"kiosk: unreadable slip: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print("\n".join(describe(verification)))
+    altered = printed_mismatches(args.slip, verification) if verification.genuine else []
+    if altered:
+        print("印刷内容与签名内容不一致 / printed text differs from the signed content: " + ", ".join(altered))
+        return EXIT_NEGATIVE
     return EXIT_OK if verification.genuine else EXIT_NEGATIVE
 
 

@@ -34,6 +34,9 @@ def _with_db(
         except SlipKeyError as exc:
             print(f"kiosk-backend: {exc.message}", file=sys.stderr)
             return EXIT_NEGATIVE
+        except OSError as exc:
+            print(f"kiosk-backend: {exc.filename or 'file'}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
         finally:
             engine.dispose()
         return EXIT_OK

@@ -18,8 +18,9 @@ import qrcode.util
 from reportlab.platypus import Flowable
 
 QUIET_ZONE = 4
+MIN_MODULE = 0.5 * 72 / 25.4  # 0.5 mm in points (SLIP_SPEC §3)
 _LONG_RUN = re.compile(r"0{5,}|1{5,}")
-_flips_by_version: dict[int, list[list[int]]] = {}
+_flips_by_version: dict[int, tuple[list[list[int]], list[list[int]]]] = {}
 
 
 _ALPHA_INDEX = {char: index for index, char in enumerate(qrcode.util.ALPHA_NUM)}
@@ -83,12 +84,19 @@ def _row_int(row: list[bool | None]) -> int:
     return int("".join("1" if module else "0" for module in row), 2)
 
 
-def _penalty(rows: list[int], count: int) -> int:
-    """ISO 18004 mask penalty, computed exactly as ``qrcode.util.lost_point`` does, on rows held as integers."""
+def _transpose(rows: list[int], count: int) -> list[int]:
+    """Columns as integers (bit order as for rows)."""
     texts = [format(row, f"0{count}b") for row in rows]
-    columns = ["".join(column) for column in zip(*texts, strict=True)]
-    lines = "2".join(texts + columns)  # "2" separates lines: no run or pattern crosses it
-    points = sum(len(run) - 2 for run in _LONG_RUN.findall(lines))
+    return [int("".join(column), 2) for column in zip(*texts, strict=True)]
+
+
+def _penalty(rows: list[int], columns: list[int], count: int) -> int:
+    """ISO 18004 mask penalty, computed exactly as ``qrcode.util.lost_point`` does, on rows and columns held as
+    integers."""
+    width = f"0{count}b"
+    lines = "2".join([format(line, width) for line in rows + columns])  # "2" ends a line: no run crosses it
+    runs = _LONG_RUN.findall(lines)
+    points = sum(map(len, runs)) - 2 * len(runs)
     inner = (1 << (count - 1)) - 1
     for upper, lower in itertools.pairwise(rows):
         same = ~(upper ^ lower)
@@ -117,13 +125,15 @@ class _FastMaskQRCode(qrcode.QRCode):  # type: ignore[misc]  # qrcode is untyped
         if alnum:
             self.data_cache = _alnum_codewords(self.data_list, self.version, self.error_correction)
         self.makeImpl(True, 0)
-        base = [_row_int(row) for row in self.modules]
-        flips = self._flips()
         count = self.modules_count
+        base = [_row_int(row) for row in self.modules]
+        base_columns = _transpose(base, count)
+        flips, flip_columns = self._flips()
         best_score, best_rows, best_mask = -1, base, 0
         for mask in range(8):
             rows = [row ^ flip for row, flip in zip(base, flips[mask], strict=True)]
-            score = _penalty(rows, count)
+            columns = [col ^ flip for col, flip in zip(base_columns, flip_columns[mask], strict=True)]
+            score = _penalty(rows, columns, count)
             if best_score < 0 or score < best_score:
                 best_score, best_rows, best_mask = score, rows, mask
         self.modules = [[c == "1" for c in format(row, f"0{count}b")] for row in best_rows]
@@ -177,8 +187,9 @@ class _FastMaskQRCode(qrcode.QRCode):  # type: ignore[misc]  # qrcode is untyped
                 return
             start = version
 
-    def _flips(self) -> list[list[int]]:
-        """Per mask, per row: the data modules where the mask differs from mask 0 (cached per version)."""
+    def _flips(self) -> tuple[list[list[int]], list[list[int]]]:
+        """Per mask, per row and per column: the data modules where the mask differs from mask 0 (cached per
+        version)."""
         cached = _flips_by_version.get(self.version)
         if cached is not None:
             return cached
@@ -196,9 +207,10 @@ class _FastMaskQRCode(qrcode.QRCode):  # type: ignore[misc]  # qrcode is untyped
             ]
             for mask in range(8)
         ]
-        _flips_by_version[self.version] = flips
+        cached = (flips, [_transpose(rows, count) for rows in flips])
+        _flips_by_version[self.version] = cached
         self.makeImpl(True, 0)
-        return flips
+        return cached
 
 
 @dataclass(frozen=True)
@@ -248,11 +260,11 @@ def dark_runs(matrix: list[list[bool]]) -> list[tuple[int, int, int]]:
 class QrFlowable(Flowable):  # type: ignore[misc]  # reportlab is untyped
     """A ``size``-point square QR drawn as vectors: one filled path, one rectangle per dark run, in module units."""
 
-    def __init__(self, text: str, size: float) -> None:
+    def __init__(self, text: str, size: float, min_module: float = MIN_MODULE) -> None:
         super().__init__()
         self.code = encode_qr(text)
-        self.size = size
-        self.width = self.height = size
+        self.size = max(size, self.code.modules * min_module)  # grows rather than print modules under 0.5 mm
+        self.width = self.height = self.size
 
     def wrap(self, _available_width: float, _available_height: float) -> tuple[float, float]:
         return self.size, self.size

@@ -21,7 +21,7 @@ from kiosk_backend.schemas import SlipDocument
 Layout = Literal["a4", "receipt80"]
 BEIJING = timezone(timedelta(hours=8))
 REPRINT_MARK = "补打"
-QR_SIZE = 36 * mm  # version 12 at ≥ 0.5 mm per module, quiet zone included
+QR_SIZE = 37 * mm  # version 12 (65 modules + 2×4 quiet) at ≥ 0.5 mm per module; a bigger code grows
 RECEIPT_WIDTH = 80 * mm
 FRAME_PADDING = 6  # points: reportlab's default Frame padding on each side
 SUMMARY_HEAD = ["险种", "参保状态", "起始年月", "截至年月", "缴费月数"]
@@ -77,7 +77,43 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _holder_lines(doc: SlipDocument, styles: _Styles) -> list[Flowable]:
+class _TextLines(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """Short lines drawn as plain text, without line breaking: header fields of a fixed, known length. (A CJK
+    Paragraph measures every character to find break points; these lines never need one.)"""
+
+    def __init__(self, lines: list[str], style: ParagraphStyle) -> None:
+        super().__init__()
+        self.lines, self.style = lines, style
+        self.spaceBefore, self.spaceAfter = style.spaceBefore, style.spaceAfter
+
+    def wrap(self, available_width: float, _available_height: float) -> tuple[float, float]:
+        self.width = available_width
+        return available_width, len(self.lines) * self.style.leading
+
+    def draw(self) -> None:
+        canvas: Any = self.canv
+        style = self.style
+        canvas.setFont(style.fontName, style.fontSize)
+        canvas.setFillColor(style.textColor)
+        top = len(self.lines) * style.leading
+        for index, line in enumerate(self.lines):
+            y = top - index * style.leading - style.fontSize
+            if style.alignment == 1:
+                canvas.drawCentredString(self.width / 2, y, line)
+            elif style.alignment == 2:
+                canvas.drawRightString(self.width, y, line)
+            else:
+                canvas.drawString(0, y, line)
+
+
+def _text(lines: list[str], style: ParagraphStyle, width: float) -> Flowable:
+    """Plain lines when they fit the width, otherwise a wrapping CJK Paragraph."""
+    if all(stringWidth(line, style.fontName, style.fontSize) <= width for line in lines):
+        return _TextLines(lines, style)
+    return Paragraph("<br/>".join(_esc(line) for line in lines), style)
+
+
+def _holder_lines(doc: SlipDocument, styles: _Styles, width: float) -> Flowable:
     lines = [
         f"参保人姓名：{doc.holder_name}",
         f"社会保障号码：{doc.masked_id}",
@@ -87,31 +123,27 @@ def _holder_lines(doc: SlipDocument, styles: _Styles) -> list[Flowable]:
     if doc.period:
         lines.append(f"期间：{doc.period}")
     lines.append(f"终端编号：{doc.kiosk_id}")
-    return [Paragraph(_esc(line), styles.body) for line in lines]
+    return _text(lines, styles.body, width)
 
 
-def _code_lines(doc: SlipDocument, styles: _Styles) -> list[Flowable]:
+def _code_lines(doc: SlipDocument, styles: _Styles, width: float) -> Flowable:
     # serial and check code each on their own line (SLIP_SPEC §5)
-    return [
-        Paragraph("查询流水号：", styles.code),
-        Paragraph(doc.serial, styles.code),
-        Paragraph("校验码：", styles.code),
-        Paragraph(doc.check_code, styles.code),
-    ]
+    return _text(["查询流水号：", doc.serial, "校验码：", doc.check_code], styles.code, width)
 
 
 def _story(doc: SlipDocument, layout: Layout, reprint: bool, styles: _Styles, width: float) -> list[Flowable]:
     story: list[Flowable] = []
     if reprint:
-        story.append(Paragraph(f"【{REPRINT_MARK}】", styles.mark))
-    story.append(Paragraph(_esc(doc.issuing_office), styles.office))
+        story.append(_text([f"【{REPRINT_MARK}】"], styles.mark, width))
+    story.append(_text([doc.issuing_office], styles.office, width))
     title = doc.title + (f"（{REPRINT_MARK}）" if reprint else "")
-    story.append(Paragraph(_esc(title), styles.title))
+    story.append(_text([title], styles.title, width))
     qr = QrFlowable(doc.qr_text, QR_SIZE)
     if layout == "a4":
+        holder_width = width - qr.size - 62 * mm
         header = Table(
-            [[_holder_lines(doc, styles), _code_lines(doc, styles), qr]],
-            colWidths=[width - QR_SIZE - 62 * mm, 60 * mm, QR_SIZE + 2 * mm],
+            [[_holder_lines(doc, styles, holder_width), _code_lines(doc, styles, 60 * mm), qr]],
+            colWidths=[holder_width, 60 * mm, qr.size + 2 * mm],
         )
         header.setStyle(
             TableStyle(
@@ -124,20 +156,20 @@ def _story(doc: SlipDocument, layout: Layout, reprint: bool, styles: _Styles, wi
         )
         story.append(header)
     else:
-        story.extend(_holder_lines(doc, styles))
-        story.extend(_code_lines(doc, styles))
+        story.append(_holder_lines(doc, styles, width))
+        story.append(_code_lines(doc, styles, width))
         qr_row = Table([[qr]], colWidths=[width])
         qr_row.setStyle(
             TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("FONTNAME", (0, 0), (-1, -1), styles.font)])
         )
         story.append(qr_row)
-    story.append(Paragraph("一、参保情况", styles.section))
+    story.append(_TextLines(["一、参保情况"], styles.section))
     summary = [SUMMARY_HEAD] + [
         [r.insurance_name, r.status_name, _ym(r.from_period), _ym(r.to_period), str(r.months)] for r in doc.summary_rows
     ]
     story.append(_table(summary, styles, _widths(width, [3, 1.4, 1.3, 1.3, 1.1])))
     if doc.detail_rows:
-        story.append(Paragraph("二、明细", styles.section))
+        story.append(_TextLines(["二、明细"], styles.section))
         details = [doc.detail_columns] + [[str(cell) for cell in row] for row in doc.detail_rows]
         story.append(_table(details, styles, _fit_widths(details, styles, width)))
     if layout == "receipt80":  # the A4 footer carries the hint on every page
@@ -169,36 +201,49 @@ def _widths(total: float, weights: list[float]) -> list[float]:
     return [w * unit for w in weights]
 
 
-def _numbered_canvas(font: str, footer: str, layout: Layout) -> type[Canvas]:
-    """A canvas that writes 第 n 页 共 N 页 and the verification hint on every page (two-pass page count)."""
+_TOTAL_FORM = "slipPageTotal"
 
-    class NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
+
+def _page_canvas(font: str) -> type[Canvas]:
+    """A canvas in the slip font (no stray, unembedded Helvetica) that fills in 共 N 页 when it is saved: every
+    footer refers to one form, defined at the end with the page count (no second pass over the pages)."""
+
+    class PageTotalCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.update(initialFontName=font, initialFontSize=9)  # no stray (unembedded) Helvetica
+            kwargs.update(initialFontName=font, initialFontSize=9)
             super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self.footer_size = 7.5
 
         def save(self) -> None:
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                self._footer(number, total)
-                super().showPage()
+            self.beginForm(_TOTAL_FORM)
+            self.setFont(font, self.footer_size)
+            self.drawString(0, 0, f"共 {self.getPageNumber() - 1} 页")
+            self.endForm()
             super().save()
 
-        def _footer(self, number: int, total: int) -> None:
-            width = self._pagesize[0]
-            self.setFont(font, 7.5 if layout == "a4" else 6.5)
-            self.setFillColor(colors.black)
-            self.drawCentredString(width / 2, 8 * mm if layout == "a4" else 3 * mm, f"第 {number} 页 共 {total} 页")
-            if layout == "a4":
-                self.drawCentredString(width / 2, 12 * mm, footer)
+    return PageTotalCanvas
 
-    return NumberedCanvas
+
+def _footer(font: str, hint: str, layout: Layout) -> Any:
+    """The page callback: verification hint (A4) and 第 n 页 共 N 页."""
+    size = 7.5 if layout == "a4" else 6.5
+
+    def draw(canvas: Any, _doc: Any) -> None:
+        width = canvas._pagesize[0]
+        y = 8 * mm if layout == "a4" else 3 * mm
+        canvas.saveState()
+        canvas.footer_size = size
+        canvas.setFont(font, size)
+        canvas.setFillColor(colors.black)
+        canvas.drawRightString(width / 2 - 2, y, f"第 {canvas.getPageNumber()} 页")
+        canvas.translate(width / 2 + 2, y)
+        canvas.doForm(_TOTAL_FORM)
+        canvas.restoreState()
+        if layout == "a4":
+            canvas.setFont(font, size)
+            canvas.drawCentredString(width / 2, 12 * mm, hint)
+
+    return draw
 
 
 def warm_up() -> bool:
@@ -247,5 +292,6 @@ def render_slip(doc: SlipDocument, layout: Layout = "a4", *, reprint: bool = Fal
         )
     template.title = f"{doc.title} {doc.serial}"
     template.author = doc.issuing_office
-    template.build(story, canvasmaker=_numbered_canvas(font, doc.verify_hint, layout))
+    footer = _footer(font, doc.verify_hint, layout)
+    template.build(story, onFirstPage=footer, onLaterPages=footer, canvasmaker=_page_canvas(font))
     return buffer.getvalue()

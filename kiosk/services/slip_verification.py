@@ -63,6 +63,25 @@ def qr_texts_of(source: str) -> list[str]:
         return texts
 
 
+def printed_mismatches(source: str, verification: Verification) -> list[str]:
+    """For a PDF: the signed fields that do not appear in its printed text (an altered slip with an intact QR).
+    Empty for images and QR text, which carry no printed text to compare."""
+    payload = verification.payload
+    path = Path(source)
+    if payload is None or not path.is_file() or path.read_bytes()[:5] != b"%PDF-":
+        return []
+    done = subprocess.run([_tool("pdftotext"), "-layout", str(path), "-"], capture_output=True, timeout=60, check=False)
+    text = "".join(done.stdout.decode("utf-8", errors="replace").split())
+    issued = datetime.fromtimestamp(payload.issued_at, BEIJING).strftime("%Y-%m-%d%H:%M:%S")
+    fields = {
+        "查询流水号 serial": payload.serial,
+        "社会保障号码 ID": payload.masked_id,
+        "参保人 holder": "".join(payload.holder_name.split()),
+        "签发时间 issued": issued,
+    }
+    return [name for name, value in fields.items() if value not in text]
+
+
 def verify_source(source: str, keyring: Keyring, now: datetime | None = None) -> Verification:
     """Read and verify; raises :class:`UnreadableSlip` when no slip code is found."""
     moment = int((now or datetime.now(UTC)).timestamp())

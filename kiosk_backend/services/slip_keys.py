@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
@@ -70,7 +71,12 @@ class MasterKey:
         return nonce + AESGCM(self.key).encrypt(nonce, data, context)
 
     def unseal(self, sealed: bytes, context: bytes) -> bytes:
-        return AESGCM(self.key).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], context)
+        try:
+            return AESGCM(self.key).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], context)
+        except InvalidTag as exc:
+            raise SlipKeyError(
+                "wrong_master_key", "the slip master key does not open the keys in the database"
+            ) from exc
 
 
 def _unix(moment: datetime | None) -> int | None:
@@ -129,6 +135,8 @@ def rotate_keys(db: Session, master: MasterKey, now: datetime, validity_days: in
     old = db.scalar(_current_key_query())
     if old is None:
         raise SlipKeyError("no_keys", "no slip signing key yet; run `kiosk-backend keys init`")
+    current_signer(db, master)  # the master key must open the present keys before new ones are sealed with it
+    check_key(db, master)
     old.retired_at = now
     old.not_after = now + timedelta(days=validity_days + 1)
     row = _new_signing_key(db, master, now)

@@ -26,6 +26,8 @@ label{display:block;margin:.6rem 0 .2rem}
 input{font-size:1.1rem;padding:.4rem;width:100%;box-sizing:border-box}
 button{font-size:1.1rem;padding:.5rem 1.5rem;margin-top:.8rem}
 .meta td:first-child{white-space:nowrap;width:8rem}
+.scroll{overflow-x:auto}
+.scroll td{white-space:nowrap}
 """
 
 
@@ -113,7 +115,7 @@ def _archived_html(doc: SlipDocument) -> str:
         '<h2>存档内容 <span class="en">Archived slip</span></h2>'
         f'<table class="meta" id="archived">{rows}</table>'
         f'<table id="summary">{summary_head}{summary}</table>'
-        + (f'<table id="details"><tr>{head}</tr>{details}</table>' if doc.detail_rows else "")
+        + (f'<div class="scroll"><table id="details"><tr>{head}</tr>{details}</table></div>' if doc.detail_rows else "")
     )
 
 

@@ -60,8 +60,10 @@ def _submit(request: Request, serial: str, code: str) -> HTMLResponse:
     engine: Engine = request.app.state.engine
     try:
         master = MasterKey.load(settings.slip_master_key_path())
-    except SlipKeyError:
+        with Session(engine) as db, db.begin():
+            result = verify_by_code(
+                db, master, settings.slips, serial_text=serial, code_text=code, client=_client(request)
+            )
+    except SlipKeyError:  # no master key file, or not the one that sealed the keys
         return HTMLResponse(pages.unavailable_page(), status_code=503)
-    with Session(engine) as db, db.begin():
-        result = verify_by_code(db, master, settings.slips, serial_text=serial, code_text=code, client=_client(request))
     return _answer(result)

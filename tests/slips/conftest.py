@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import uvicorn
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from kiosk_backend.app import create_app
 from kiosk_backend.config import BackendSettings, DatabaseSettings, SlipSettings
 from kiosk_backend.db import make_engine, upgrade_to_head
 from kiosk_backend.demo_cards import load_demo_cards
@@ -18,6 +22,7 @@ from kiosk_backend.schemas import SlipDocument, SlipKind
 from kiosk_backend.services.slip_keys import MasterKey, init_keys
 from kiosk_backend.services.slip_samples import sample_content
 from kiosk_backend.services.slips import SlipHolder, issue_slip
+from tests.slips.ipp_lab import free_port
 
 ISSUED_AT = datetime(2026, 11, 22, 1, 30, tzinfo=UTC)  # 09:30 in the hall
 
@@ -77,3 +82,21 @@ def world(tmp_path: Path) -> Iterator[SlipWorld]:
         init_keys(db, master, datetime(2026, 1, 1, tzinfo=UTC))
     yield SlipWorld(settings, engine, master)
     engine.dispose()
+
+
+@pytest.fixture
+def served(world: SlipWorld) -> Iterator[tuple[SlipWorld, str]]:
+    """The backend app on 127.0.0.1 (uvicorn in a thread); slips carry its address in their QR."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    world.settings.slips.verify_base_url = base
+    server = uvicorn.Server(uvicorn.Config(create_app(world.settings), host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started
+    yield world, base
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -8,6 +8,8 @@
 - ``cupsd`` in the foreground with its own cupsd.conf / cups-files.conf (``Listen 127.0.0.1:PORT``, ``User lp``), and
   a raw queue ``kioskslip`` whose device is the ippeveprinter (``lpadmin -m raw``).
 The directory is made with ``mkdtemp`` and opened to 0755 so the CUPS backend (running as ``lp``) can read the spool.
+cupsd needs root to start this way (it switches to ``lp`` for filters and backends); CI and ``make test`` run as root.
+Everything listens on loopback only and is stopped (by process id) when the test module ends.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.printing.qr import _FastMaskQRCode, qr_matrix
+from kiosk.printing.qr import QrFlowable, _FastMaskQRCode, encode_qr, qr_matrix
+from kiosk.printing.render import QR_SIZE
 from kiosk_backend.schemas import SlipKey, SlipKeys
 from kiosk_backend.slips.checkcode import CROCKFORD, check_code, check_code_matches, normalise_check_code
 from kiosk_backend.slips.payload import (
@@ -212,6 +213,27 @@ def test_fast_mask_choice_equals_the_library() -> None:
         fast.add_data(text, optimize=0)
         fast.make()
         assert fast.get_matrix() == reference.get_matrix()
+
+
+def test_qr_modules_are_at_least_half_a_millimetre() -> None:
+    for length in (300, 365, 520):
+        flowable = QrFlowable("HTTP://127.0.0.1:8470/V/" + "A" * length, QR_SIZE)
+        assert flowable.size / flowable.code.modules >= 0.5 * 72 / 25.4 - 1e-9
+
+
+def test_qr_path_draws_exactly_the_dark_modules() -> None:
+    text = "HTTP://127.0.0.1:8470/V/" + "ABC234" * 60
+    matrix, version = qr_matrix(text)
+    code = encode_qr(text)
+    assert (code.modules, code.version) == (len(matrix), version)
+    drawn = [[False] * code.modules for _ in range(code.modules)]
+    for rect in code.path.split(" re"):
+        if rect.strip():
+            col, y, length, height = (int(v) for v in rect.split())
+            assert height == 1
+            for c in range(col, col + length):
+                drawn[code.modules - 1 - y][c] = True
+    assert drawn == matrix
 
 
 def test_qr_is_alphanumeric_ecc_m() -> None:

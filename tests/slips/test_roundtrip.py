@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,38 @@ class _FrozenDatetime:
         from datetime import datetime
 
         return datetime.fromtimestamp(value, tz)  # type: ignore[arg-type]
+
+
+def test_verify_slip_without_key_file_trusts_the_configured_backend_only(
+    served: tuple[SlipWorld, str],
+    isolated_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    world, base = served
+    doc = world.issue("CBZM", now=datetime.now(UTC))
+    monkeypatch.setenv("KIOSK_BACKEND__URL", base)
+    assert kiosk_cli.main(["verify-slip", doc.qr_text]) == 0
+    assert "真实有效" in capsys.readouterr().out
+    # a QR naming another host is still checked against the configured backend's keys, never the named host's
+    elsewhere = "HTTP://EVIL.EXAMPLE/V/" + doc.qr_text.rsplit("/", 1)[1]
+    assert kiosk_cli.main(["verify-slip", elsewhere]) == 0
+    monkeypatch.setenv("KIOSK_BACKEND__URL", "http://127.0.0.1:9")  # nothing listens: no keys, usage error
+    assert kiosk_cli.main(["verify-slip", doc.qr_text]) == 2
+    assert "cannot get the slip keys" in capsys.readouterr().err
+
+
+def test_altered_printed_text_with_intact_qr_is_caught(
+    world: SlipWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_tool("pdftotext")
+    doc = world.issue("CBZM")
+    keys = tmp_path / "keys.json"
+    with Session(world.engine) as db:
+        slip_keys.export_keys(db, keys)
+    forged = tmp_path / "forged.pdf"
+    forged.write_bytes(render_slip(doc.model_copy(update={"holder_name": "李四"})))  # same QR, other name printed
+    monkeypatch.setattr("kiosk.services.slip_verification.datetime", _FrozenDatetime)
+    assert kiosk_cli.main(["verify-slip", str(forged), "--public-key", str(keys)]) == 1
+    out = capsys.readouterr().out
+    assert "真实有效" in out and "printed text differs" in out and "参保人 holder" in out

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.exceptions import InvalidTag
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -194,6 +193,11 @@ def test_keys_cli_init_rotate_revoke(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert len(listing) == 2 and "not_after=None" in listing[1]
     # the database alone cannot sign: private keys are sealed under the master key file
     engine = make_engine(f"sqlite:///{tmp_path / 'r.sqlite3'}")
-    with Session(engine) as db, pytest.raises(InvalidTag):
+    with Session(engine) as db, pytest.raises(slip_keys.SlipKeyError) as refused:
         slip_keys.current_signer(db, slip_keys.MasterKey(b"\x00" * 32))
     engine.dispose()
+    assert refused.value.code == "wrong_master_key"
+    (tmp_path / "m.key").write_bytes(b"\x01" * 32)  # someone replaced the master key file
+    assert backend_cli.main(["keys", "rotate", *args]) == 1
+    assert "does not open the keys" in capsys.readouterr().err
+    assert backend_cli.main(["keys", "export", str(tmp_path / "no-dir" / "k.json"), *args]) == 2

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-import uvicorn
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -18,12 +15,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk_backend.app import create_app
 from kiosk_backend.models import SlipLookup
 from kiosk_backend.slips.signing import blob_from_qr_text, blob_to_base32
 from tests.helpers import require_tool
 from tests.slips.conftest import SlipWorld
-from tests.slips.ipp_lab import free_port
 
 CHROMIUM_FLAGS = (
     "--headless",
@@ -42,24 +37,6 @@ def submit(browser: webdriver.Chrome) -> None:
     button.click()
     WebDriverWait(browser, 10).until(expected_conditions.staleness_of(button))
     WebDriverWait(browser, 10).until(expected_conditions.presence_of_element_located((By.ID, "status")))
-
-
-@pytest.fixture
-def served(world: SlipWorld) -> Iterator[tuple[SlipWorld, str]]:
-    """The backend app on 127.0.0.1 (uvicorn in a thread); slips carry its address in their QR."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    world.settings.slips.verify_base_url = base
-    server = uvicorn.Server(uvicorn.Config(create_app(world.settings), host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
-    yield world, base
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
