@@ -53,7 +53,7 @@ MENU: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("personal", "menu.personal", ("basic", "card")),
     ("contributions", "menu.contributions", ("enrolment", "payments", "supplementary", "transfers")),
     ("medical", "menu.medical", ("medical_account", "medical_visits", "medical_contracts")),
-    ("pension", "menu.pension", ("pension_account",)),
+    ("pension", "menu.pension", ("pension_account", "pension_estimate")),
     ("benefits", "menu.benefits", ("benefits", "benefit_payments", "one_time")),
     ("injury", "menu.injury", ("injuries",)),
     ("cases", "menu.cases", ("cases",)),
@@ -280,7 +280,10 @@ class KioskApp(App[None], inherit_bindings=False):
         if self._reader is None:  # the card left while the backend answered
             result.session.end(EndReason.CARD_REMOVED)
             return
-        self._visit = Visit(result, self.context.backend, self.context.clock, self.context.settings, self._tr_now)
+        context = self.context
+        self._visit = Visit(
+            result, context.backend, context.clock, context.settings, self._tr_now, context.pension_rules
+        )
         session = self._visit.session
         self._journal("session.start", detail={"scope": "restricted" if session.restricted else "full"})
         if session.restricted:

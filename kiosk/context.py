@@ -12,6 +12,7 @@ from kiosk.services.availability import AvailabilityMonitor
 from kiosk.services.card_reader import DemoCardSlot, MonitorFactory
 from kiosk.services.journal_writer import JournalWriter
 from kiosk.services.login import LoginService
+from kiosk.services.pension_estimate import PensionRules, load_pension_rules
 
 
 @dataclass
@@ -28,6 +29,7 @@ class KioskContext:
     card_monitor: MonitorFactory | None = None  # None: no card reader at all (tests of screens without cards)
     demo_slot: DemoCardSlot | None = None
     demo: bool = False
+    pension_rules: PensionRules | None = None
 
     @classmethod
     def create(
@@ -58,4 +60,5 @@ class KioskContext:
             card_monitor=card_monitor,
             demo_slot=demo_slot,
             demo=demo_slot is not None,
+            pension_rules=load_pension_rules(),
         )

@@ -13,6 +13,7 @@ from kiosk.clock import Clock
 from kiosk.config import KioskSettings
 from kiosk.services.activity import ActivityTracker
 from kiosk.services.login import LoginCancelled, LoginRefused, LoginResult
+from kiosk.services.pension_estimate import PensionRules
 from kiosk.services.queries import QueryCatalog
 from kiosk.services.views import QuerySpec
 from kiosk.session import CitizenSession, EndReason
@@ -84,13 +85,15 @@ class Visit:
         clock: Clock,
         settings: KioskSettings,
         tr: Callable[[str], str],
+        pension_rules: PensionRules | None = None,
     ) -> None:
         self.session: CitizenSession = login.session
         self.card = login.card
         self._backend = backend
         limits = settings.session
         self.activity = ActivityTracker(clock, limits.idle_timeout_s, limits.idle_warning_s, limits.hard_limit_s)
-        self.queries: dict[str, QuerySpec] = QueryCatalog(backend, lambda: self.session.token, clock, tr).specs()
+        catalog = QueryCatalog(backend, lambda: self.session.token, clock, tr, pension_rules)
+        self.queries: dict[str, QuerySpec] = catalog.specs()
 
     def end(self, reason: EndReason) -> str | None:
         """End and wipe the session; returns the token to void at the backend (call :func:`void_token` off the UI)."""

@@ -11,6 +11,9 @@ from datetime import date, timedelta
 
 from kiosk.backend_client.protocol import Backend
 from kiosk.clock import Clock
+from kiosk.services.pension_estimate import PensionRules
+from kiosk.services.pension_view import OPTIONS as ESTIMATE_OPTIONS
+from kiosk.services.pension_view import PensionEstimateLoader
 from kiosk.services.views import (
     Column,
     FieldsView,
@@ -50,7 +53,15 @@ def _offset(request: QueryRequest) -> int:
 class QueryCatalog:
     """Builds the query specs for one session."""
 
-    def __init__(self, backend: Backend, token: TokenSource, clock: Clock, tr: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        token: TokenSource,
+        clock: Clock,
+        tr: Callable[[str], str],
+        pension_rules: PensionRules | None = None,
+    ) -> None:
+        self._pension_rules = pension_rules
         self._backend = backend
         self._token = token
         self._clock = clock
@@ -87,6 +98,9 @@ class QueryCatalog:
             QuerySpec("injuries", "query.injuries", self.injuries),
             QuerySpec("cases", "query.cases", self.cases),
         ]
+        if self._pension_rules is not None:
+            loader = PensionEstimateLoader(self._backend, self._token, self._clock, self._pension_rules, self._tr)
+            specs.append(QuerySpec("pension_estimate", "query.pension_estimate", loader, ESTIMATE_OPTIONS))
         return {spec.key: spec for spec in specs}
 
     # ------------------------------------------------------------------ loaders
