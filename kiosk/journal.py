@@ -1,4 +1,4 @@
-"""The kiosk's electronic journal: append-only, sequence-numbered, hash-chained (SQLite via SQLAlchemy).
+"""The kiosk's electronic journal: append-only, sequence-numbered, hash-chained (SQLite, standard library).
 
 Every entry carries ``prev_hash`` (the hash of the entry before it) and its own ``hash`` over a canonical encoding of
 its fields, so an edited, deleted or reordered entry breaks the chain. A *head file* beside the database records the
@@ -17,56 +17,37 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import (
-    Column,
-    Connection,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    delete,
-    event,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.exc import DatabaseError, OperationalError
 
 GENESIS_HASH = "0" * 64
 DEFAULT_RETENTION_DAYS = 183  # the legal minimum is six months
 DetailValue = str | int | bool | None
 
-_metadata = MetaData()
-_entries = Table(
-    "journal_entry",
-    _metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("at", String(32), nullable=False),
-    Column("kind", String(64), nullable=False),
-    Column("code", String(32), nullable=True),
-    Column("detail", Text, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-)
-_state = Table(
-    "journal_state",
-    _metadata,
-    Column("id", Integer, primary_key=True),
-    Column("uploaded_seq", Integer, nullable=False),
-    Column("anchor_seq", Integer, nullable=False),
-    Column("anchor_hash", String(64), nullable=False),
-)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS journal_entry (
+    seq INTEGER PRIMARY KEY,
+    at VARCHAR(32) NOT NULL,
+    kind VARCHAR(64) NOT NULL,
+    code VARCHAR(32),
+    detail TEXT NOT NULL,
+    prev_hash VARCHAR(64) NOT NULL,
+    hash VARCHAR(64) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS journal_state (
+    id INTEGER PRIMARY KEY,
+    uploaded_seq INTEGER NOT NULL,
+    anchor_seq INTEGER NOT NULL,
+    anchor_hash VARCHAR(64) NOT NULL
+);
+INSERT OR IGNORE INTO journal_state (id, uploaded_seq, anchor_seq, anchor_hash) VALUES (1, 0, 0, '{genesis}');
+"""
+_ENTRY_COLUMNS = "seq, at, kind, code, detail, prev_hash, hash"
 
 _FORBIDDEN_KEY = re.compile(r"(^|_)(pin|password|passphrase|otp|secret|token)($|_)", re.IGNORECASE)
 _ALLOWED_KEYS = frozenset({"pin_tries_left"})
@@ -116,27 +97,54 @@ def check_detail(detail: Mapping[str, DetailValue]) -> None:
 
 
 class Journal:
-    """The journal file ``journal.sqlite3`` (+ ``journal.head``) in a directory."""
+    """The journal file ``journal.sqlite3`` (+ ``journal.head``) in a directory.
+
+    Plain ``sqlite3`` (standard library): one table, a handful of statements, and no start-up cost for the kiosk.
+    Each call opens its own short connection, so threads may share one ``Journal``.
+    """
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / "journal.sqlite3"
         self.head_path = directory / "journal.head"
         self._write_lock = threading.Lock()  # database append and head file update happen as one step
-        self._engine: Engine = create_engine(f"sqlite:///{self.path}")
-        event.listen(self._engine, "connect", _durable_pragmas)
-        event.listen(self._engine, "begin", _begin_immediate)
         try:
-            _metadata.create_all(self._engine)
-            with self._engine.begin() as db:
-                if db.execute(select(_state.c.id)).first() is None:
-                    db.execute(insert(_state).values(id=1, uploaded_seq=0, anchor_seq=0, anchor_hash=GENESIS_HASH))
-        except (OperationalError, DatabaseError) as exc:
-            raise JournalUnavailable(f"journal cannot be opened: {exc.orig}") from None
+            db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(_SCHEMA.format(genesis=GENESIS_HASH))
+            finally:
+                db.close()
+        except sqlite3.Error as exc:
+            raise JournalUnavailable(f"journal cannot be opened: {exc}") from None
 
     def close(self) -> None:
-        """Release the database file."""
-        self._engine.dispose()
+        """Nothing stays open between calls (kept for symmetry with other stores)."""
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that takes the lock at once (one writer at a time, even across processes)."""
+        db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        finally:
+            db.close()
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=5.0)
+        try:
+            yield db
+        finally:
+            db.close()
 
     # ------------------------------------------------------------------ writing
     def append(
@@ -159,22 +167,18 @@ class Journal:
 
     def _append_row(self, at_text: str, kind: str, code: str | None, detail_text: str) -> tuple[int, str, str]:
         try:
-            with self._engine.begin() as db:
-                last = db.execute(select(_entries.c.seq, _entries.c.hash).order_by(_entries.c.seq.desc()).limit(1))
-                row = last.first()
+            with self._transaction() as db:
+                row = db.execute("SELECT seq, hash FROM journal_entry ORDER BY seq DESC LIMIT 1").fetchone()
                 if row is None:
-                    state = db.execute(select(_state.c.anchor_seq, _state.c.anchor_hash)).one()
-                    seq, prev_hash = state.anchor_seq + 1, state.anchor_hash
-                else:
-                    seq, prev_hash = row.seq + 1, row.hash
+                    row = db.execute("SELECT anchor_seq, anchor_hash FROM journal_state").fetchone()
+                seq, prev_hash = row[0] + 1, row[1]
                 digest = entry_hash(seq, at_text, kind, code, detail_text, prev_hash)
                 db.execute(
-                    insert(_entries).values(
-                        seq=seq, at=at_text, kind=kind, code=code, detail=detail_text, prev_hash=prev_hash, hash=digest
-                    )
+                    f"INSERT INTO journal_entry ({_ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (seq, at_text, kind, code, detail_text, prev_hash, digest),
                 )
-        except (OperationalError, DatabaseError) as exc:
-            raise JournalUnavailable(f"journal cannot be written: {exc.orig}") from None
+        except sqlite3.Error as exc:
+            raise JournalUnavailable(f"journal cannot be written: {exc}") from None
         return seq, prev_hash, digest
 
     def _write_head(self, seq: int, digest: str) -> None:
@@ -191,20 +195,11 @@ class Journal:
     # ------------------------------------------------------------------ reading
     def entries(self, after_seq: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:
         """Entries in sequence order, starting after ``after_seq``."""
-        query = select(_entries).where(_entries.c.seq > after_seq).order_by(_entries.c.seq)
-        if limit is not None:
-            query = query.limit(limit)
-        with self._engine.connect() as db:
-            for row in db.execute(query):
-                yield JournalEntry(
-                    row.seq,
-                    datetime.fromisoformat(row.at),
-                    row.kind,
-                    row.code,
-                    json.loads(row.detail),
-                    row.prev_hash,
-                    row.hash,
-                )
+        query = f"SELECT {_ENTRY_COLUMNS} FROM journal_entry WHERE seq > ? ORDER BY seq LIMIT ?"
+        with self._reading() as db:
+            rows = db.execute(query, (after_seq, -1 if limit is None else limit)).fetchall()
+        for seq, at, kind, code, detail, prev_hash, digest in rows:
+            yield JournalEntry(seq, datetime.fromisoformat(at), kind, code, json.loads(detail), prev_hash, digest)
 
     def entries_on(self, day: datetime) -> list[JournalEntry]:
         """The entries of one local day (for the staff journal viewer)."""
@@ -214,8 +209,8 @@ class Journal:
 
     def last(self) -> JournalEntry | None:
         """The newest entry."""
-        with self._engine.connect() as db:
-            seq = db.execute(select(func.max(_entries.c.seq))).scalar()
+        with self._reading() as db:
+            seq = db.execute("SELECT max(seq) FROM journal_entry").fetchone()[0]
         if seq is None:
             return None
         return next(self.entries(after_seq=seq - 1, limit=1))
@@ -224,24 +219,24 @@ class Journal:
     def verify(self) -> VerifyResult:
         """Walk the chain from its anchor; report the first edited, missing, reordered or truncated entry."""
         try:
-            with self._engine.connect() as db:
-                state = db.execute(select(_state.c.anchor_seq, _state.c.anchor_hash)).one()
-                rows = db.execute(select(_entries).order_by(_entries.c.seq)).all()
-        except (OperationalError, DatabaseError) as exc:
-            return VerifyResult(False, 0, f"journal unreadable: {exc.orig}")
-        expected_seq, expected_prev = state.anchor_seq + 1, state.anchor_hash
+            with self._reading() as db:
+                anchor_seq, anchor_hash = db.execute("SELECT anchor_seq, anchor_hash FROM journal_state").fetchone()
+                rows = db.execute(f"SELECT {_ENTRY_COLUMNS} FROM journal_entry ORDER BY seq").fetchall()
+        except (sqlite3.Error, TypeError) as exc:
+            return VerifyResult(False, 0, f"journal unreadable: {exc}")
+        expected_seq, expected_prev = anchor_seq + 1, anchor_hash
         hashes: dict[int, str] = {}
-        for row in rows:
-            if row.seq != expected_seq:
-                problem = "entry missing" if row.seq > expected_seq else "entry out of order"
-                return VerifyResult(False, len(rows), f"{problem}: expected #{expected_seq}, found #{row.seq}", row.seq)
-            if row.prev_hash != expected_prev:
-                return VerifyResult(False, len(rows), "chain broken: entry does not follow the one before", row.seq)
-            if entry_hash(row.seq, row.at, row.kind, row.code, row.detail, row.prev_hash) != row.hash:
-                return VerifyResult(False, len(rows), "entry altered: its content does not match its hash", row.seq)
-            hashes[row.seq] = row.hash
-            expected_seq, expected_prev = row.seq + 1, row.hash
-        return self._verify_head(len(rows), hashes, state.anchor_seq)
+        for seq, at, kind, code, detail, prev_hash, digest in rows:
+            if seq != expected_seq:
+                problem = "entry missing" if seq > expected_seq else "entry out of order"
+                return VerifyResult(False, len(rows), f"{problem}: expected #{expected_seq}, found #{seq}", seq)
+            if prev_hash != expected_prev:
+                return VerifyResult(False, len(rows), "chain broken: entry does not follow the one before", seq)
+            if entry_hash(seq, at, kind, code, detail, prev_hash) != digest:
+                return VerifyResult(False, len(rows), "entry altered: its content does not match its hash", seq)
+            hashes[seq] = digest
+            expected_seq, expected_prev = seq + 1, digest
+        return self._verify_head(len(rows), hashes, anchor_seq)
 
     def _verify_head(self, count: int, hashes: dict[int, str], anchor_seq: int) -> VerifyResult:
         try:
@@ -266,41 +261,27 @@ class Journal:
 
     def uploaded_seq(self) -> int:
         """The newest sequence number the backend has confirmed."""
-        with self._engine.connect() as db:
-            return int(db.execute(select(_state.c.uploaded_seq)).scalar_one())
+        with self._reading() as db:
+            return int(db.execute("SELECT uploaded_seq FROM journal_state").fetchone()[0])
 
     def confirm_upload(self, up_to_seq: int) -> None:
         """Record the backend's confirmation (never moves backwards)."""
-        with self._engine.begin() as db:
-            db.execute(update(_state).where(_state.c.uploaded_seq < up_to_seq).values(uploaded_seq=up_to_seq))
+        with self._transaction() as db:
+            db.execute("UPDATE journal_state SET uploaded_seq = ? WHERE uploaded_seq < ?", (up_to_seq, up_to_seq))
 
     def prune(self, now: datetime, retention_days: int = DEFAULT_RETENTION_DAYS) -> int:
         """Remove entries older than the retention period whose upload was confirmed; returns how many."""
         if retention_days < DEFAULT_RETENTION_DAYS:
             raise ValueError(f"journal retention must be at least {DEFAULT_RETENTION_DAYS} days")
         cutoff = (now - timedelta(days=retention_days)).astimezone(UTC).isoformat(timespec="microseconds")
-        with self._engine.begin() as db:
-            uploaded = db.execute(select(_state.c.uploaded_seq)).scalar_one()
-            candidates = select(_entries.c.seq, _entries.c.hash).where(
-                _entries.c.seq <= uploaded, _entries.c.at < cutoff
-            )
-            last = db.execute(candidates.order_by(_entries.c.seq.desc()).limit(1)).first()
+        with self._transaction() as db:
+            uploaded = db.execute("SELECT uploaded_seq FROM journal_state").fetchone()[0]
+            last = db.execute(
+                "SELECT seq, hash FROM journal_entry WHERE seq <= ? AND at < ? ORDER BY seq DESC LIMIT 1",
+                (uploaded, cutoff),
+            ).fetchone()
             if last is None:
                 return 0
-            removed = db.execute(delete(_entries).where(_entries.c.seq <= last.seq)).rowcount
-            db.execute(update(_state).values(anchor_seq=last.seq, anchor_hash=last.hash))
+            removed = db.execute("DELETE FROM journal_entry WHERE seq <= ?", (last[0],)).rowcount
+            db.execute("UPDATE journal_state SET anchor_seq = ?, anchor_hash = ?", last)
         return int(removed)
-
-
-def _durable_pragmas(dbapi_connection: Any, _record: object) -> None:
-    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _begin_immediate)
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
-
-
-def _begin_immediate(connection: Connection) -> None:
-    """Every transaction takes the write lock at once: one writer at a time, even across processes."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import date
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 from pydantic import BaseModel, ValidationError
 
 from kiosk.backend_client.protocol import BackendRejected, BackendUnavailable
@@ -53,7 +55,19 @@ class HttpBackend:
 
     def __init__(self, base_url: str, token: str = "", timeout_s: float = 5.0) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._client = httpx.Client(base_url=base_url.rstrip("/") + "/v1", headers=headers, timeout=timeout_s)
+        self._client_options = {"base_url": base_url.rstrip("/") + "/v1", "headers": headers, "timeout": timeout_s}
+        self._client_instance: httpx.Client | None = None
+        self._client_lock = threading.Lock()
+
+    @property
+    def _client(self) -> httpx.Client:
+        """The connection pool, made on first use (httpx is imported off the kiosk's start path, in a worker)."""
+        with self._client_lock:
+            if self._client_instance is None:
+                import httpx
+
+                self._client_instance = httpx.Client(**self._client_options)  # type: ignore[arg-type]
+            return self._client_instance
 
     def health(self) -> Health:
         """``GET /v1/health``."""
@@ -192,7 +206,10 @@ class HttpBackend:
 
     def close(self) -> None:
         """Close the connection pool."""
-        self._client.close()
+        with self._client_lock:
+            if self._client_instance is not None:
+                self._client_instance.close()
+                self._client_instance = None
 
     def _call(
         self,
@@ -213,7 +230,7 @@ class HttpBackend:
             headers[CITIZEN_HEADER] = citizen
         try:
             response = self._client.request(method, path, content=content, headers=headers, params=params)
-        except httpx.HTTPError as exc:
+        except _http_error() as exc:
             raise BackendUnavailable(f"{method} {path}: {type(exc).__name__}") from exc
         if response.is_error:
             raise _rejection(response)
@@ -240,3 +257,9 @@ def _rejection(response: httpx.Response) -> BackendRejected | BackendUnavailable
     except ValidationError:
         return BackendUnavailable(f"unreadable error answer {response.status_code}")
     return BackendRejected(response.status_code, error.code, error.message)
+
+
+def _http_error() -> type[Exception]:
+    import httpx
+
+    return httpx.HTTPError
