@@ -47,7 +47,12 @@ def test_copy_on_postgresql_loads_what_sqlite_loads(postgres: PostgresServer, tm
     url = postgres.create_database("kiosk_seed")
     upgrade_to_head(url)
     pg = make_engine(url)
+    count_keys = text("SELECT count(*) FROM pg_constraint WHERE contype = 'f'")
+    with pg.connect() as connection:
+        keys_before = connection.execute(count_keys).scalar_one()
     report = seed_database(pg, 25, 9, DEMO.cards)
+    with pg.connect() as connection:  # the loader drops foreign keys for speed and re-creates (validates) them
+        assert connection.execute(count_keys).scalar_one() == keys_before > 20
     assert report.persons == 25 and report.rows["contribution"] > 25 * 60
     for table in CHECKED:
         assert _digest(sqlite, table) == _digest(pg, table), table
