@@ -19,7 +19,6 @@ import asyncio
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -84,8 +83,9 @@ async def http_workload(
     errors: dict[str, int] = defaultdict(int)
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url + "/v1", headers={"Authorization": f"Bearer {token}"},
-                                 limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=url + "/v1", headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
+    ) as client:
 
         async def timed(kind: str, method: str, path: str, **kwargs: object) -> httpx.Response:
             started = time.perf_counter()
@@ -98,19 +98,40 @@ async def http_workload(
         async def visitor(rng: random.Random) -> None:
             while time.perf_counter() < deadline:
                 card_id, atr, ssn, card_no = rng.choice(cards)
-                challenge = (await timed("login:challenge", "POST", "/card-sessions/challenge",
-                                         json={"card_id": card_id, "atr": atr},
-                                         headers={"Idempotency-Key": uuid.uuid4().hex})).json()
+                challenge = (
+                    await timed(
+                        "login:challenge",
+                        "POST",
+                        "/card-sessions/challenge",
+                        json={"card_id": card_id, "atr": atr},
+                        headers={"Idempotency-Key": uuid.uuid4().hex},
+                    )
+                ).json()
                 key = derive_card_key(issuer, bytes.fromhex(atr))
                 cryptogram = internal_authenticate(key, bytes.fromhex(challenge["challenge"])).hex().upper()
-                session = (await timed("login:session", "POST", "/card-sessions",
-                                       json={"challenge_id": challenge["challenge_id"], "cryptogram": cryptogram,
-                                             "ssn": ssn, "card_no": card_no},
-                                       headers={"Idempotency-Key": uuid.uuid4().hex})).json()
+                session = (
+                    await timed(
+                        "login:session",
+                        "POST",
+                        "/card-sessions",
+                        json={
+                            "challenge_id": challenge["challenge_id"],
+                            "cryptogram": cryptogram,
+                            "ssn": ssn,
+                            "card_no": card_no,
+                        },
+                        headers={"Idempotency-Key": uuid.uuid4().hex},
+                    )
+                ).json()
                 citizen = {"X-Citizen-Token": session["token"]}
                 await timed("enrolment", "GET", "/me/enrolments", headers=citizen)
-                await timed("contributions", "GET", "/me/contributions",
-                            params={"from_period": FROM_PERIOD, "limit": 240}, headers=citizen)
+                await timed(
+                    "contributions",
+                    "GET",
+                    "/me/contributions",
+                    params={"from_period": FROM_PERIOD, "limit": 240},
+                    headers=citizen,
+                )
                 await timed("medical_account", "GET", "/me/medical-account", headers=citizen)
 
         started = time.perf_counter()
@@ -135,12 +156,8 @@ FLOOR_SQL = {
         "SELECT count(*), sum(pension_personal), sum(pension_unit), sum(medical_personal) FROM contribution "
         "WHERE person_id = %s AND period >= %s"
     ),
-    "medical_account": (
-        "SELECT balance FROM medical_account WHERE person_id = %s; "
-    ),
-    "medical_txns": (
-        "SELECT * FROM medical_account_txn WHERE person_id = %s ORDER BY occurred_at DESC LIMIT 50"
-    ),
+    "medical_account": ("SELECT balance FROM medical_account WHERE person_id = %s; "),
+    "medical_txns": ("SELECT * FROM medical_account_txn WHERE person_id = %s ORDER BY occurred_at DESC LIMIT 50"),
 }
 
 
@@ -203,10 +220,17 @@ def main() -> int:
         engine = make_engine(url)
         demo = load_demo_cards()
         started = time.perf_counter()
-        seeded = seed_database(engine, args.persons, args.seed, demo.cards,
-                               progress=lambda n: print(f"\r  seeded {n:,} people", end="", flush=True))
-        print(f"\nseeding: {seeded.persons:,} people, {seeded.rows.get('contribution', 0):,} contribution months, "
-              f"{seeded.total_rows:,} rows in {time.perf_counter() - started:.1f} s")
+        seeded = seed_database(
+            engine,
+            args.persons,
+            args.seed,
+            demo.cards,
+            progress=lambda n: print(f"\r  seeded {n:,} people", end="", flush=True),
+        )
+        print(
+            f"\nseeding: {seeded.persons:,} people, {seeded.rows.get('contribution', 0):,} contribution months, "
+            f"{seeded.total_rows:,} rows in {time.perf_counter() - started:.1f} s"
+        )
         token = register_kiosk(engine, "BENCH-1")
         engine.dispose()
         with psycopg.connect(dsn) as connection:
@@ -214,8 +238,12 @@ def main() -> int:
         print(f"database size: {size[0] if size else '?'}")
 
         port = free_port()
-        env = dict(os.environ, KIOSK_BACKEND_DATABASE__URL=url, KIOSK_BACKEND_CARD__ISSUER_KEY=demo.test_issuer_key,
-                   KIOSK_BACKEND_DATABASE__POOL_SIZE=str(max(4, args.clients // args.workers)))
+        env = dict(
+            os.environ,
+            KIOSK_BACKEND_DATABASE__URL=url,
+            KIOSK_BACKEND_CARD__ISSUER_KEY=demo.test_issuer_key,
+            KIOSK_BACKEND_DATABASE__POOL_SIZE=str(max(4, args.clients // args.workers)),
+        )
         backend = subprocess.Popen(
             [sys.executable, "-m", "kiosk_backend", "serve", "--port", str(port), "--workers", str(args.workers)],
             env=env,
@@ -229,8 +257,7 @@ def main() -> int:
                 time.sleep(0.1)
         cards = load_cards(dsn, 5000)
         asyncio.run(http_workload(base, token, cards, demo.issuer_key, args.clients, 3))  # warm-up
-        latencies, elapsed = asyncio.run(http_workload(base, token, cards, demo.issuer_key, args.clients,
-                                                       args.seconds))
+        latencies, elapsed = asyncio.run(http_workload(base, token, cards, demo.issuer_key, args.clients, args.seconds))
         report(f"HTTP, {args.workers} worker(s), {args.clients} clients", latencies, elapsed)
         floor, floor_elapsed = floor_workload(dsn, seeded.persons, args.clients, min(args.seconds, 10))
         report(f"psycopg floor, {args.clients} threads (same queries, no HTTP)", floor, floor_elapsed)
