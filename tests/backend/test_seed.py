@@ -87,8 +87,8 @@ def test_demo_people_match_their_cards(backend: Backend) -> None:
         for card in DEMO.cards:
             row = connection.execute(
                 text(
-                    "SELECT p.name, p.persona, c.card_no, c.status, c.atr FROM person p JOIN card c ON c.person_id = p.id "
-                    "WHERE p.ssn = :ssn"
+                    "SELECT p.name, p.persona, c.card_no, c.status, c.atr FROM person p "
+                    "JOIN card c ON c.person_id = p.id WHERE p.ssn = :ssn"
                 ),
                 {"ssn": card.ssn},
             ).one()
