@@ -45,11 +45,14 @@ def _query(
     token: str | None,
     run: Callable[[Session, Citizen], BaseModel],
     full_scope: bool = True,
+    validate: Callable[[], None] | None = None,
 ) -> Response:
     """Check the citizen token and run one query in one session and one worker thread; the answer is serialised
     once by pydantic (no second validation and encoding pass by FastAPI)."""
     with Session(request.app.state.engine) as db:
-        citizen = citizen_for_token(db, kiosk.id, token, full_scope=full_scope)
+        citizen = citizen_for_token(db, kiosk.id, token, full_scope=full_scope)  # 401/403 before any 422
+        if validate is not None:
+            validate()
         answer = run(db, citizen)
     return Response(content=answer.model_dump_json(), media_type="application/json")
 
@@ -91,12 +94,12 @@ def contributions(
     offset: Offset = 0,
 ) -> Response:
     """个人缴费信息查询 (补缴 with ``kind=supplementary``), newest month first."""
-    _periods(from_period, to_period)
     return _query(
         request,
         kiosk,
         token,
         lambda db, citizen: queries.contributions(db, citizen.person_id, from_period, to_period, kind, limit, offset),
+        validate=lambda: _periods(from_period, to_period),
     )
 
 
@@ -117,12 +120,12 @@ def medical_account(
     offset: Offset = 0,
 ) -> Response:
     """职工医疗保险个人账户余额 + 明细查询."""
-    _dates(date_from, date_to)
     return _query(
         request,
         kiosk,
         token,
         lambda db, citizen: queries.medical_account(db, citizen.person_id, date_from, date_to, limit, offset),
+        validate=lambda: _dates(date_from, date_to),
     )
 
 
@@ -154,7 +157,6 @@ def benefit_payments(
     offset: Offset = 0,
 ) -> Response:
     """个人社会保险定期待遇发放信息查询."""
-    _periods(from_period, to_period)
     return _query(
         request,
         kiosk,
@@ -162,6 +164,7 @@ def benefit_payments(
         lambda db, citizen: queries.benefit_payments(
             db, citizen.person_id, benefit_id, from_period, to_period, limit, offset
         ),
+        validate=lambda: _periods(from_period, to_period),
     )
 
 
@@ -188,12 +191,12 @@ def medical_visits(
     offset: Offset = 0,
 ) -> Response:
     """就医信息查询."""
-    _dates(date_from, date_to)
     return _query(
         request,
         kiosk,
         token,
         lambda db, citizen: queries.medical_visits(db, citizen.person_id, date_from, date_to, limit, offset),
+        validate=lambda: _dates(date_from, date_to),
     )
 
 
