@@ -49,7 +49,7 @@ def _query(
 ) -> Response:
     """Check the citizen token and run one query in one session and one worker thread; the answer is serialised
     once by pydantic (no second validation and encoding pass by FastAPI)."""
-    with Session(request.app.state.engine) as db:
+    with Session(request.app.state.read_engine) as db:
         citizen = citizen_for_token(db, kiosk.id, token, full_scope=full_scope)  # 401/403 before any 422
         if validate is not None:
             validate()
