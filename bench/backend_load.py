@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import random
 import socket
@@ -196,12 +197,42 @@ def floor_workload(dsn: str, persons: int, clients: int, seconds: float) -> tupl
     return latencies, time.perf_counter() - started
 
 
+def _generator(
+    job: tuple[str, str, list[tuple[str, str, str, str]], bytes, int, float],
+) -> tuple[dict[str, list[float]], float]:
+    """One load-generator process (asyncio + httpx) with its share of the clients."""
+    url, token, cards, issuer, clients, seconds = job
+    latencies, elapsed = asyncio.run(http_workload(url, token, cards, issuer, clients, seconds))
+    return dict(latencies), elapsed
+
+
+def run_generators(
+    url: str,
+    token: str,
+    cards: list[tuple[str, str, str, str]],
+    issuer: bytes,
+    clients: int,
+    seconds: float,
+    processes: int,
+) -> tuple[dict[str, list[float]], float]:
+    """Spread the clients over ``processes`` generator processes (one Python process cannot drive many workers)."""
+    share = max(1, clients // processes)
+    with multiprocessing.Pool(processes) as pool:
+        results = pool.map(_generator, [(url, token, cards, issuer, share, seconds)] * processes)
+    merged: dict[str, list[float]] = defaultdict(list)
+    for latencies, _elapsed in results:
+        for kind, values in latencies.items():
+            merged[kind].extend(values)
+    return merged, max(elapsed for _latencies, elapsed in results)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--generators", type=int, default=2, help="load-generator processes")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", help="an existing, empty PostgreSQL (postgresql+psycopg://…)")
     args = parser.parse_args()
@@ -256,9 +287,12 @@ def main() -> int:
             except httpx.HTTPError:
                 time.sleep(0.1)
         cards = load_cards(dsn, 5000)
-        asyncio.run(http_workload(base, token, cards, demo.issuer_key, args.clients, 3))  # warm-up
-        latencies, elapsed = asyncio.run(http_workload(base, token, cards, demo.issuer_key, args.clients, args.seconds))
-        report(f"HTTP, {args.workers} worker(s), {args.clients} clients", latencies, elapsed)
+        run_generators(base, token, cards, demo.issuer_key, args.clients, 3, args.generators)  # warm-up
+        latencies, elapsed = run_generators(
+            base, token, cards, demo.issuer_key, args.clients, args.seconds, args.generators
+        )
+        title = f"HTTP, {args.workers} worker(s), {args.clients} clients in {args.generators} generator process(es)"
+        report(title, latencies, elapsed)
         floor, floor_elapsed = floor_workload(dsn, seeded.persons, args.clients, min(args.seconds, 10))
         report(f"psycopg floor, {args.clients} threads (same queries, no HTTP)", floor, floor_elapsed)
     finally:
