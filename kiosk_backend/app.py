@@ -12,7 +12,7 @@ from kiosk_backend.api import card_services, card_sessions, health, me, slip_key
 from kiosk_backend.api.deps import KioskTokenCache, require_kiosk
 from kiosk_backend.api.limits import BodySizeLimit
 from kiosk_backend.config import BackendSettings, load_backend_settings
-from kiosk_backend.db import make_engine
+from kiosk_backend.db import make_engine, read_only
 from kiosk_backend.errors import install_error_handlers
 from kiosk_backend.web import routes as verify_page
 
@@ -24,6 +24,7 @@ def create_app(settings: BackendSettings) -> FastAPI:
     app = FastAPI(title="社保自助终端 records backend", version=__version__)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url(), settings.database.pool_size)
+    app.state.read_engine = read_only(app.state.engine)
     app.state.kiosk_cache = KioskTokenCache()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)

@@ -33,6 +33,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = load_backend_settings(args.config)
     if settings.database.auto_migrate:
         upgrade_to_head(settings.database_url())
+    _housekeeping(settings)
     if args.demo_setup:
         _demo_setup(settings)
     workers = args.workers or settings.server.workers
@@ -55,6 +56,22 @@ def _serve(args: argparse.Namespace) -> int:
     else:
         uvicorn.run(app, host=host, port=port, log_level=args.log_level, access_log=False)
     return EXIT_OK
+
+
+def _housekeeping(settings: BackendSettings) -> None:
+    """Expired challenges, sessions and idempotency keys go at start (each worker set starts once)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kiosk_backend.db import make_engine
+    from kiosk_backend.services.housekeeping import purge_expired
+
+    engine = make_engine(settings.database_url())
+    try:
+        purge_expired(engine, settings.api.idempotency_retention_h)
+    except SQLAlchemyError as exc:  # an unreachable database must not stop `serve` (health says degraded)
+        print(f"kiosk-backend: housekeeping skipped ({type(exc).__name__})", file=sys.stderr)
+    finally:
+        engine.dispose()
 
 
 def _demo_setup(settings: BackendSettings) -> None:

@@ -336,7 +336,7 @@ class InjuryDetermination(Base):
     decision_no: Mapped[str] = mapped_column(String(24), unique=True)
     accident_date: Mapped[date] = mapped_column(Date)
     determined_on: Mapped[date] = mapped_column(Date)
-    result: Mapped[str] = mapped_column(String(12))  # recognised | not_recognised
+    result: Mapped[str] = mapped_column(String(16))  # recognised | not_recognised
     description: Mapped[str] = mapped_column(String(120))
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -64,18 +65,17 @@ class KioskTokenCache:
             self._entries[token] = (kiosk_id, time.monotonic() + _KIOSK_CACHE_TTL_S)
 
 
-def require_kiosk(
+async def require_kiosk(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> KioskIdentity:
-    """401 unless a registered, in-service kiosk's token is presented."""
+    """401 unless a registered, in-service kiosk's token is presented (async: a cache hit costs no thread hop)."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise ApiError(401, "kiosk_token_required", "a kiosk API token is required (Authorization: Bearer …)")
     token = credentials.credentials
     cache: KioskTokenCache = request.app.state.kiosk_cache
     kiosk_id = cache.get(token)
     if kiosk_id is None:
-        with Session(request.app.state.engine) as db:
-            found = kiosk_for_token(db, token)
+        found = await run_in_threadpool(_lookup_kiosk, request.app.state.engine, token)
         if found is None:
             raise ApiError(401, "kiosk_token_invalid", "the kiosk API token is not valid")
         if found[1] == "retired":
@@ -83,6 +83,11 @@ def require_kiosk(
         kiosk_id = found[0]
         cache.put(token, kiosk_id)
     return KioskIdentity(kiosk_id)
+
+
+def _lookup_kiosk(engine: Engine, token: str) -> tuple[str, str] | None:
+    with Session(engine) as db:
+        return kiosk_for_token(db, token)
 
 
 KioskAuth = Annotated[KioskIdentity, Depends(require_kiosk)]

@@ -14,13 +14,12 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -135,11 +134,3 @@ def _code_message(body: str) -> tuple[str, str]:
 
     error = ErrorBody.model_validate_json(body).error
     return error.code, error.message
-
-
-def purge_expired(db: Session, retention_h: int) -> int:
-    """Delete keys older than the retention period; returns how many."""
-    cutoff = utcnow() - timedelta(hours=retention_h)
-    result = db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
-    db.commit()
-    return int(getattr(result, "rowcount", 0) or 0)

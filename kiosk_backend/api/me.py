@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
-from kiosk_backend.api.deps import AnyScopeCitizen, CitizenAuth, DbSession
+from kiosk_backend.api.deps import Citizen, CitizenToken, KioskAuth, KioskIdentity, citizen_for_token
 from kiosk_backend.errors import ApiError
 from kiosk_backend.schemas import (
     BenefitPaymentPage,
@@ -35,6 +39,24 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 YearQuery = Annotated[int | None, Query(ge=1900, le=2999)]
 
 
+def _query(
+    request: Request,
+    kiosk: KioskIdentity,
+    token: str | None,
+    run: Callable[[Session, Citizen], BaseModel],
+    full_scope: bool = True,
+    validate: Callable[[], None] | None = None,
+) -> Response:
+    """Check the citizen token and run one query in one session and one worker thread; the answer is serialised
+    once by pydantic (no second validation and encoding pass by FastAPI)."""
+    with Session(request.app.state.read_engine) as db:
+        citizen = citizen_for_token(db, kiosk.id, token, full_scope=full_scope)  # 401/403 before any 422
+        if validate is not None:
+            validate()
+        answer = run(db, citizen)
+    return Response(content=answer.model_dump_json(), media_type="application/json")
+
+
 def _periods(from_period: int | None, to_period: int | None) -> None:
     for value in (from_period, to_period):
         if value is not None and not 1 <= value % 100 <= 12:
@@ -49,120 +71,148 @@ def _dates(date_from: date | None, date_to: date | None) -> None:
 
 
 @router.get("", response_model=PersonInfo)
-def me(citizen: CitizenAuth, db: DbSession) -> PersonInfo:
+def me(kiosk: KioskAuth, token: CitizenToken, request: Request) -> Response:
     """个人基本信息查询."""
-    return queries.person_info(db, citizen.person_id)
+    return _query(request, kiosk, token, lambda db, citizen: queries.person_info(db, citizen.person_id))
 
 
 @router.get("/enrolments", response_model=Enrolments)
-def enrolments(citizen: CitizenAuth, db: DbSession) -> Enrolments:
+def enrolments(kiosk: KioskAuth, token: CitizenToken, request: Request) -> Response:
     """个人参保信息查询."""
-    return queries.enrolments(db, citizen.person_id)
+    return _query(request, kiosk, token, lambda db, citizen: queries.enrolments(db, citizen.person_id))
 
 
 @router.get("/contributions", response_model=ContributionPage)
 def contributions(
-    citizen: CitizenAuth,
-    db: DbSession,
+    kiosk: KioskAuth,
+    token: CitizenToken,
+    request: Request,
     from_period: PeriodQuery = None,
     to_period: PeriodQuery = None,
     kind: Literal["normal", "flexible", "resident", "supplementary"] | None = None,
     limit: Limit = 120,
     offset: Offset = 0,
-) -> ContributionPage:
+) -> Response:
     """个人缴费信息查询 (补缴 with ``kind=supplementary``), newest month first."""
-    _periods(from_period, to_period)
-    return queries.contributions(db, citizen.person_id, from_period, to_period, kind, limit, offset)
+    return _query(
+        request,
+        kiosk,
+        token,
+        lambda db, citizen: queries.contributions(db, citizen.person_id, from_period, to_period, kind, limit, offset),
+        validate=lambda: _periods(from_period, to_period),
+    )
 
 
 @router.get("/card", response_model=CardInfo)
-def card(citizen: AnyScopeCitizen, db: DbSession) -> CardInfo:
+def card(kiosk: KioskAuth, token: CitizenToken, request: Request) -> Response:
     """社会保障持卡信息 / 发卡信息查询 (the card used to log in; also for an unlock-only session, for 解挂)."""
-    return queries.card_info(db, citizen.card_pk)
+    return _query(request, kiosk, token, lambda db, citizen: queries.card_info(db, citizen.card_pk), full_scope=False)
 
 
 @router.get("/medical-account", response_model=MedicalAccountPage)
 def medical_account(
-    citizen: CitizenAuth,
-    db: DbSession,
+    kiosk: KioskAuth,
+    token: CitizenToken,
+    request: Request,
     date_from: date | None = None,
     date_to: date | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> MedicalAccountPage:
+) -> Response:
     """职工医疗保险个人账户余额 + 明细查询."""
-    _dates(date_from, date_to)
-    return queries.medical_account(db, citizen.person_id, date_from, date_to, limit, offset)
+    return _query(
+        request,
+        kiosk,
+        token,
+        lambda db, citizen: queries.medical_account(db, citizen.person_id, date_from, date_to, limit, offset),
+        validate=lambda: _dates(date_from, date_to),
+    )
 
 
 @router.get("/pension-account", response_model=PensionAccount)
 def pension_account(
-    citizen: CitizenAuth, db: DbSession, from_year: YearQuery = None, to_year: YearQuery = None
-) -> PensionAccount:
+    kiosk: KioskAuth, token: CitizenToken, request: Request, from_year: YearQuery = None, to_year: YearQuery = None
+) -> Response:
     """养老保险个人账户查询, year by year."""
-    return queries.pension_account(db, citizen.person_id, from_year, to_year)
+    return _query(
+        request, kiosk, token, lambda db, citizen: queries.pension_account(db, citizen.person_id, from_year, to_year)
+    )
 
 
 @router.get("/benefits", response_model=Benefits)
-def benefits(citizen: CitizenAuth, db: DbSession) -> Benefits:
+def benefits(kiosk: KioskAuth, token: CitizenToken, request: Request) -> Response:
     """个人社会保险定期待遇审批 + 构成信息查询."""
-    return queries.benefits(db, citizen.person_id)
+    return _query(request, kiosk, token, lambda db, citizen: queries.benefits(db, citizen.person_id))
 
 
 @router.get("/benefits/{benefit_id}/payments", response_model=BenefitPaymentPage)
 def benefit_payments(
-    citizen: CitizenAuth,
-    db: DbSession,
+    kiosk: KioskAuth,
+    token: CitizenToken,
+    request: Request,
     benefit_id: Annotated[int, Path(ge=1, le=2**62)],
     from_period: PeriodQuery = None,
     to_period: PeriodQuery = None,
     limit: Limit = 120,
     offset: Offset = 0,
-) -> BenefitPaymentPage:
+) -> Response:
     """个人社会保险定期待遇发放信息查询."""
-    _periods(from_period, to_period)
-    return queries.benefit_payments(db, citizen.person_id, benefit_id, from_period, to_period, limit, offset)
+    return _query(
+        request,
+        kiosk,
+        token,
+        lambda db, citizen: queries.benefit_payments(
+            db, citizen.person_id, benefit_id, from_period, to_period, limit, offset
+        ),
+        validate=lambda: _periods(from_period, to_period),
+    )
 
 
 @router.get("/one-time-benefits", response_model=OneTimeBenefits)
-def one_time_benefits(citizen: CitizenAuth, db: DbSession) -> OneTimeBenefits:
+def one_time_benefits(kiosk: KioskAuth, token: CitizenToken, request: Request) -> Response:
     """个人社会保险一次性待遇发放信息查询."""
-    return queries.one_time_benefits(db, citizen.person_id)
+    return _query(request, kiosk, token, lambda db, citizen: queries.one_time_benefits(db, citizen.person_id))
 
 
 @router.get("/cases", response_model=Cases)
-def cases(citizen: CitizenAuth, db: DbSession) -> Cases:
+def cases(kiosk: KioskAuth, token: CitizenToken, request: Request) -> Response:
     """办件进度查询."""
-    return queries.cases(db, citizen.person_id)
+    return _query(request, kiosk, token, lambda db, citizen: queries.cases(db, citizen.person_id))
 
 
 @router.get("/medical-visits", response_model=MedicalVisitPage)
 def medical_visits(
-    citizen: CitizenAuth,
-    db: DbSession,
+    kiosk: KioskAuth,
+    token: CitizenToken,
+    request: Request,
     date_from: date | None = None,
     date_to: date | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> MedicalVisitPage:
+) -> Response:
     """就医信息查询."""
-    _dates(date_from, date_to)
-    return queries.medical_visits(db, citizen.person_id, date_from, date_to, limit, offset)
+    return _query(
+        request,
+        kiosk,
+        token,
+        lambda db, citizen: queries.medical_visits(db, citizen.person_id, date_from, date_to, limit, offset),
+        validate=lambda: _dates(date_from, date_to),
+    )
 
 
 @router.get("/medical-contracts", response_model=MedicalContracts)
-def medical_contracts(citizen: CitizenAuth, db: DbSession) -> MedicalContracts:
+def medical_contracts(kiosk: KioskAuth, token: CitizenToken, request: Request) -> Response:
     """医疗保险门诊统筹签约 + 门诊大病签约信息查询."""
-    return queries.medical_contracts(db, citizen.person_id)
+    return _query(request, kiosk, token, lambda db, citizen: queries.medical_contracts(db, citizen.person_id))
 
 
 @router.get("/work-injuries", response_model=Injuries)
-def work_injuries(citizen: CitizenAuth, db: DbSession) -> Injuries:
+def work_injuries(kiosk: KioskAuth, token: CitizenToken, request: Request) -> Response:
     """工伤认定信息 + 伤残、护理信息查询."""
-    return queries.injuries(db, citizen.person_id)
+    return _query(request, kiosk, token, lambda db, citizen: queries.injuries(db, citizen.person_id))
 
 
 @router.get("/transfers", response_model=Transfers)
-def transfers(citizen: CitizenAuth, db: DbSession) -> Transfers:
+def transfers(kiosk: KioskAuth, token: CitizenToken, request: Request) -> Response:
     """社保转移进度 / 审核结果查询."""
-    return queries.transfers(db, citizen.person_id)
+    return _query(request, kiosk, token, lambda db, citizen: queries.transfers(db, citizen.person_id))

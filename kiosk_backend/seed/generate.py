@@ -180,17 +180,48 @@ def month_of(day: date) -> int:
     return day.year * 12 + day.month - 1
 
 
+# COPY text of each month index from 1990 to 2030: its period and its payment date (the 15th) with the line end.
+_MONTH_TEXT: tuple[dict[int, str], dict[int, str]] = (
+    {m: str(period_of(m)) for m in range(1990 * 12, 2031 * 12)},
+    {m: f"{m // 12}-{m % 12 + 1:02d}-15\n" for m in range(1990 * 12, 2031 * 12)},
+)
+
+
 @dataclass
 class Batch:
     """Rows per table, in :data:`COLUMNS` order."""
 
     rows: dict[str, list[Row]] = field(default_factory=lambda: {name: [] for name in COLUMNS})
+    # Monthly contributions come as runs (person, kind, employer, first month, last month, amounts): the bulk of
+    # the data, expanded to rows (or COPY text) by the loader — far cheaper than a tuple per month here.
+    runs: list[tuple[int, str, int | None, int, int, tuple[int, ...]]] = field(default_factory=list)
 
     def add(self, table: str, row: Row) -> None:
         self.rows[table].append(row)
 
     def count(self) -> int:
-        return sum(len(rows) for rows in self.rows.values())
+        return sum(len(rows) for rows in self.rows.values()) + sum(r[4] - r[3] + 1 for r in self.runs)
+
+    def contribution_rows(self) -> Iterator[Row]:
+        """The runs as contribution rows (:data:`COLUMNS` order), then the other contribution rows."""
+        for pid, kind, employer, first, last, amounts in self.runs:
+            for month in range(first, last + 1):
+                yield (pid, period_of(month), kind, employer, *amounts, date(month // 12, month % 12 + 1, 15))
+        yield from self.rows["contribution"]
+
+    def contribution_copy_text(self) -> str:
+        """The same rows as PostgreSQL COPY text (tab-separated, ``\\N`` for NULL)."""
+        lines: list[str] = []
+        null, tab = "\\N", "\t"
+        periods, paid = _MONTH_TEXT
+        for pid, kind, employer, first, last, amounts in self.runs:
+            unit = null if employer is None else str(employer)
+            head = f"{pid}\t"
+            middle = tab + kind + tab + unit + tab + tab.join(map(str, amounts)) + tab
+            lines.extend([head + periods[m] + middle + paid[m] for m in range(first, last + 1)])
+        for row in self.rows["contribution"]:
+            lines.append(tab.join(null if v is None else str(v) for v in row) + "\n")
+        return "".join(lines)
 
 
 @dataclass
@@ -455,17 +486,13 @@ class Generator:
         per_year: dict[int, tuple[int, int]] = {}
         rows = batch.rows["contribution"]
         for spell in spells:
-            year = -1
-            suffix: tuple[int, ...] = ()
-            for month in range(spell.start, spell.end + 1):
-                if month // 12 != year:
-                    year = month // 12
-                    suffix = self._year_amounts(spell, year, wage_index)
-                period = period_of(month)
-                paid = date(year, month % 12 + 1, 15)
-                rows.append((pid, period, spell.kind, spell.employer_id, *suffix, paid))
+            for year in range(spell.start // 12, spell.end // 12 + 1):
+                first, last = max(spell.start, year * 12), min(spell.end, year * 12 + 11)
+                suffix = self._year_amounts(spell, year, wage_index)
+                # one run per spell-year (same base and amounts, paid on the 15th): expanded by the loader
+                batch.runs.append((pid, spell.kind, spell.employer_id, first, last, suffix))
                 months, credits = per_year.get(year, (0, 0))
-                per_year[year] = (months + 1, credits + suffix[2])
+                per_year[year] = (months + last - first + 1, credits + suffix[2] * (last - first + 1))
         # 补缴: part of the first gap paid later
         if len(spells) > 1 and rng.random() < 0.15:
             gap_start, gap_end = spells[0].end + 1, spells[1].start - 1

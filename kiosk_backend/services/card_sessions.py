@@ -53,8 +53,11 @@ def issue_challenge(db: Session, kiosk_id: str, request: CardChallengeRequest, t
     return CardChallenge(challenge_id=record.id, challenge=record.challenge, expires_at=record.expires_at)
 
 
-def _burn(db: Session, kiosk_id: str, challenge_id: str) -> CardChallengeRecord:
-    """Mark the challenge used, atomically (a reused challenge never passes twice)."""
+def _burn(db: Session, kiosk_id: str, challenge_id: str) -> tuple[int, str]:
+    """Mark the challenge used, atomically, and return its (card, challenge): a challenge never passes twice.
+
+    One ``UPDATE … RETURNING`` round trip on the good path.
+    """
     now = utcnow()
     burnt = db.execute(
         update(CardChallengeRecord)
@@ -64,16 +67,19 @@ def _burn(db: Session, kiosk_id: str, challenge_id: str) -> CardChallengeRecord:
             CardChallengeRecord.used_at.is_(None),
         )
         .values(used_at=now)
-    )
-    record = db.get(CardChallengeRecord, challenge_id)
-    if record is None or record.kiosk_id != kiosk_id:
-        raise ApiError(401, "challenge_unknown", "unknown login challenge; start again")
-    if getattr(burnt, "rowcount", 0) != 1:
+        .returning(CardChallengeRecord.card_pk, CardChallengeRecord.challenge, CardChallengeRecord.expires_at),
+        execution_options={"synchronize_session": False},
+    ).first()
+    if burnt is None:
+        owner = db.execute(
+            select(CardChallengeRecord.kiosk_id).where(CardChallengeRecord.id == challenge_id)
+        ).scalar_one_or_none()
+        if owner != kiosk_id:
+            raise ApiError(401, "challenge_unknown", "unknown login challenge; start again")
         raise ApiError(401, "challenge_used", "this login challenge was already used; start again")
-    db.flush()
-    if aware(record.expires_at) <= now:
+    if aware(burnt.expires_at) <= now:
         raise ApiError(401, "challenge_expired", "the login challenge expired; start again")
-    return record
+    return int(burnt.card_pk), str(burnt.challenge)
 
 
 def open_session(db: Session, kiosk_id: str, request: CardSessionRequest, settings: CardSettings) -> CardSession:
@@ -81,14 +87,17 @@ def open_session(db: Session, kiosk_id: str, request: CardSessionRequest, settin
     issuer_key = settings.issuer_key_bytes()
     if issuer_key is None:
         raise ApiError(503, "issuer_key_missing", "card logins are not configured on this backend")
-    challenge = _burn(db, kiosk_id, request.challenge_id)
-    card = db.get(Card, challenge.card_pk)
-    person = db.get(Person, card.person_id) if card is not None else None
-    if card is None or person is None:
+    card_pk, challenge = _burn(db, kiosk_id, request.challenge_id)
+    found = db.execute(  # card, holder and staff flag in one round trip
+        select(Card, Person, Staff.active)
+        .join(Person, Person.id == Card.person_id)
+        .outerjoin(Staff, Staff.person_id == Person.id)
+        .where(Card.id == card_pk)
+    ).first()
+    if found is None:
         raise ApiError(404, "card_unknown", "this card is not on record")
-    expected = internal_authenticate(
-        derive_card_key(issuer_key, bytes.fromhex(card.atr)), bytes.fromhex(challenge.challenge)
-    )
+    card, person, staff_active = found
+    expected = internal_authenticate(derive_card_key(issuer_key, bytes.fromhex(card.atr)), bytes.fromhex(challenge))
     if not hmac.compare_digest(expected.hex().upper(), request.cryptogram):
         audit(db, "card_login", "bad_cryptogram", kiosk_id, person.id, f"card …{card.card_no[-4:]}")
         raise ApiError(401, "card_auth_failed", "the card could not be authenticated")
@@ -99,8 +108,7 @@ def open_session(db: Session, kiosk_id: str, request: CardSessionRequest, settin
     if status == "cancelled":
         raise ApiError(403, "card_cancelled", "this card has been cancelled; please apply for a new one")
     scope = "full" if status == "normal" else "unlock_only"
-    staff = db.get(Staff, person.id)
-    role = "staff" if staff is not None and staff.active else "citizen"
+    role = "staff" if staff_active else "citizen"
     token = new_token()
     now = utcnow()
     expires = now + timedelta(seconds=settings.session_ttl_s)

@@ -80,6 +80,9 @@ MONEY_COLUMNS = (
 )
 
 
+CONTRIBUTION_COLUMNS = ("period", "kind", "base", *MONEY_COLUMNS, "paid_on")
+
+
 def _dt(value: datetime | None) -> datetime | None:
     return aware(value) if value is not None else None
 
@@ -150,32 +153,16 @@ def contributions(
             *where
         )
     ).one()
-    rows = db.execute(
-        select(Contribution, Employer.name)
+    columns = [getattr(Contribution, name) for name in CONTRIBUTION_COLUMNS]
+    rows = db.execute(  # plain columns, no ORM objects: a page is up to 500 rows
+        select(*columns, Employer.name.label("employer_name"))
         .outerjoin(Employer, Employer.id == Contribution.employer_id)
         .where(*where)
         .order_by(Contribution.period.desc(), Contribution.kind)
         .limit(limit)
         .offset(offset)
     ).all()
-    items = [
-        ContributionMonth(
-            period=c.period,
-            kind=c.kind,
-            employer_name=name,
-            base=c.base,
-            pension_unit=c.pension_unit,
-            pension_personal=c.pension_personal,
-            medical_unit=c.medical_unit,
-            medical_personal=c.medical_personal,
-            unemployment_unit=c.unemployment_unit,
-            unemployment_personal=c.unemployment_personal,
-            injury_unit=c.injury_unit,
-            maternity_unit=c.maternity_unit,
-            paid_on=c.paid_on,
-        )
-        for c, name in rows
-    ]
+    items = [ContributionMonth(**row._mapping) for row in rows]
     totals = ContributionTotals(months=sums[0], **{c: int(v) for c, v in zip(MONEY_COLUMNS, sums[1:], strict=True)})
     return ContributionPage(items=items, total=sums[0], limit=limit, offset=offset, totals=totals)
 

@@ -91,3 +91,9 @@ def test_a_token_never_returns_another_persons_data(api: TestClient) -> None:
     # the person is never a parameter: an ssn in the query string is refused or ignored, never obeyed
     sneaky = api.get("/v1/me", params={"ssn": DEMO.by_id("retiree").ssn}, headers=citizen(mine))
     assert sneaky.json()["ssn"] == DEMO.by_id("citizen").ssn
+
+
+def test_authentication_is_checked_before_the_filters(api: TestClient) -> None:
+    answer = api.get("/v1/me/contributions", params={"from_period": 201513})
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "citizen_token_required"

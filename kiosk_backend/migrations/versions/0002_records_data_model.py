@@ -150,7 +150,7 @@ def upgrade() -> None:
     sa.Column('decision_no', sa.String(length=24), nullable=False),
     sa.Column('accident_date', sa.Date(), nullable=False),
     sa.Column('determined_on', sa.Date(), nullable=False),
-    sa.Column('result', sa.String(length=12), nullable=False),
+    sa.Column('result', sa.String(length=16), nullable=False),
     sa.Column('description', sa.String(length=120), nullable=False),
     sa.ForeignKeyConstraint(['employer_id'], ['employer.id'], name=op.f('fk_injury_determination_employer_id_employer')),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_injury_determination_person_id_person')),
