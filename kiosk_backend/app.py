@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import os
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
 
 from kiosk_backend import __version__
-from kiosk_backend.api import health
-from kiosk_backend.config import BackendSettings
+from kiosk_backend.api import card_services, card_sessions, health, me
+from kiosk_backend.api.deps import KioskTokenCache, require_kiosk
+from kiosk_backend.api.limits import BodySizeLimit
+from kiosk_backend.config import BackendSettings, load_backend_settings
 from kiosk_backend.db import make_engine
 from kiosk_backend.errors import install_error_handlers
+
+CONFIG_PATH_ENV = "SHEBAO_BACKEND_CONFIG_PATH"  # how `serve --workers N` hands --config to each worker
 
 
 def create_app(settings: BackendSettings) -> FastAPI:
@@ -16,6 +23,16 @@ def create_app(settings: BackendSettings) -> FastAPI:
     app = FastAPI(title="社保自助终端 records backend", version=__version__)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url(), settings.database.pool_size)
+    app.state.kiosk_cache = KioskTokenCache()
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     app.include_router(health.router, prefix="/v1")
+    for router in (card_sessions.router, me.router, card_services.router):
+        app.include_router(router, prefix="/v1", dependencies=[Depends(require_kiosk)])
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for uvicorn workers (import string): settings from the file named in the environment, if any."""
+    path = os.environ.get(CONFIG_PATH_ENV)
+    return create_app(load_backend_settings(Path(path) if path else None))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from kiosk_backend.settings_files import OptionalStr, TomlFirstSettings, load_settings
@@ -34,6 +35,39 @@ class ServerSettings(_Section):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8470, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=64, description="Worker processes (they share only the database).")
+
+
+class CardSettings(_Section):
+    """The backend's HSM role for card authentication (CARD_SPEC.md §5)."""
+
+    issuer_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Issuer master key K_issuer, 32 hex digits. Empty = card logins refused (no built-in key).",
+    )
+    challenge_ttl_s: int = Field(default=60, ge=5, le=600)
+    session_ttl_s: int = Field(default=600, ge=30, le=3600)
+    temporary_loss_days: int = Field(default=15, ge=1, le=90)
+
+    @field_validator("issuer_key")
+    @classmethod
+    def _hex_key(cls, value: SecretStr) -> SecretStr:
+        text = value.get_secret_value()
+        if text and not re.fullmatch(r"[0-9A-Fa-f]{32}", text):
+            raise ValueError("the issuer key is 32 hex digits (16 bytes)")
+        return SecretStr(text.upper())
+
+    def issuer_key_bytes(self) -> bytes | None:
+        """The key, or None when not configured."""
+        text = self.issuer_key.get_secret_value()
+        return bytes.fromhex(text) if text else None
+
+
+class ApiSettings(_Section):
+    """Limits of the HTTP API."""
+
+    max_body_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
+    idempotency_retention_h: int = Field(default=48, ge=1, le=24 * 90)
 
 
 class BackendSettings(TomlFirstSettings):
@@ -44,6 +78,8 @@ class BackendSettings(TomlFirstSettings):
     region_code: str = Field(default="640100", pattern=r"^\d{6}$")
     database: DatabaseSettings = DatabaseSettings()
     server: ServerSettings = ServerSettings()
+    card: CardSettings = CardSettings()
+    api: ApiSettings = ApiSettings()
 
     def database_url(self) -> str:
         """The configured URL, or the default SQLite file in the user data directory."""

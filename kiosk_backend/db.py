@@ -7,6 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -40,3 +41,10 @@ def alembic_config(url: str) -> AlembicConfig:
 def upgrade_to_head(url: str) -> None:
     """Create or migrate the schema to the newest revision (idempotent)."""
     command.upgrade(alembic_config(url), "head")
+
+
+def head_revision() -> str:
+    """The newest migration revision shipped with this code."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head

@@ -27,6 +27,9 @@ HTTP_STATUS_CODES = {
     503: "unavailable",
 }
 
+# Finer codes for the commonest validation failures; everything else is ``invalid_request``.
+VALIDATION_CODES = {"json_invalid": "malformed_json", "extra_forbidden": "unknown_field", "missing": "missing_field"}
+
 
 class ApiError(Exception):
     """Raised by services and routes to answer with a stable code."""
@@ -36,6 +39,11 @@ class ApiError(Exception):
         self.status = status
         self.code = code
         self.message = message
+
+
+def error_body_json(code: str, message: str) -> str:
+    """The JSON text of an error answer (stored for idempotent replays)."""
+    return ErrorBody(error=ErrorDetail(code=code, message=message)).model_dump_json()
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
@@ -60,7 +68,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(part) for part in first.get("loc", ()))
-        return error_response(422, "invalid_request", f"{where}: {first.get('msg', 'invalid')}")
+        code = VALIDATION_CODES.get(str(first.get("type", "")), "invalid_request")
+        return error_response(422, code, f"{where}: {first.get('msg', 'invalid')}")
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

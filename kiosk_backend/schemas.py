@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -82,3 +82,350 @@ class CardSession(WireModel):
     card_status: CardStatus
     name: str
     ssn: str
+
+
+# ---------------------------------------------------------------- personal queries (citizen token; money in fen)
+Insurance = Literal["110", "120", "170", "210", "310", "390", "410", "510"]
+Period = int  # YYYYMM
+
+
+class PersonInfo(WireModel):
+    """个人基本信息查询."""
+
+    ssn: str
+    name: str
+    sex: Literal["1", "2"]
+    birth_date: date
+    ethnic: str = Field(description="GB 3304 code")
+    household_region: str
+    household_type: Literal["urban", "rural"]
+    phone: str
+    address: str
+    work_start: date | None
+    role: Literal["citizen", "staff"]
+
+
+class EnrolmentItem(WireModel):
+    """个人参保信息: one insurance (status 1 contributing, 2 suspended, 3 ended)."""
+
+    insurance: Insurance
+    status: Literal["1", "2", "3"]
+    start_period: Period
+    end_period: Period | None
+    employer_name: str | None
+    region: str
+
+
+class Enrolments(WireModel):
+    """All insurances of the person."""
+
+    items: list[EnrolmentItem]
+
+
+class ContributionMonth(WireModel):
+    """One month of contributions, all insurances (fen)."""
+
+    period: Period
+    kind: Literal["normal", "flexible", "resident", "supplementary"]
+    employer_name: str | None
+    base: int
+    pension_unit: int
+    pension_personal: int
+    medical_unit: int
+    medical_personal: int
+    unemployment_unit: int
+    unemployment_personal: int
+    injury_unit: int
+    maternity_unit: int
+    paid_on: date
+
+
+class ContributionTotals(WireModel):
+    """Sums over the whole filtered range (not only the page)."""
+
+    months: int
+    pension_personal: int
+    pension_unit: int
+    medical_personal: int
+    medical_unit: int
+    unemployment_personal: int
+    unemployment_unit: int
+    injury_unit: int
+    maternity_unit: int
+
+
+class ContributionPage(WireModel):
+    """个人缴费信息查询: a page of months, newest first."""
+
+    items: list[ContributionMonth]
+    total: int
+    limit: int
+    offset: int
+    totals: ContributionTotals
+
+
+class CardStatusEvent(WireModel):
+    """One change of the card's status."""
+
+    from_status: CardStatus | None
+    to_status: CardStatus
+    changed_at: datetime
+    channel: str
+
+
+class CardInfo(WireModel):
+    """社会保障持卡/发卡信息查询 (bank account masked to the last 4)."""
+
+    card_no: str
+    region: str
+    issued_on: date
+    expires_on: date
+    bank: str
+    bank_account_masked: str
+    status: CardStatus
+    loss_expires_at: datetime | None
+    history: list[CardStatusEvent]
+
+
+class MedicalAccountTxnItem(WireModel):
+    """One credit (划入, positive) or expense (支出, negative)."""
+
+    occurred_at: datetime
+    kind: Literal["credit", "expense"]
+    amount: int
+    balance_after: int
+    description: str
+
+
+class MedicalAccountPage(WireModel):
+    """职工医疗保险个人账户余额 + 明细 (a page, newest first)."""
+
+    balance: int
+    updated_at: datetime | None
+    items: list[MedicalAccountTxnItem]
+    total: int
+    limit: int
+    offset: int
+
+
+class PensionAccountYearItem(WireModel):
+    """养老保险个人账户: one year (rate in basis points)."""
+
+    year: int
+    insurance: Insurance
+    months: int
+    opening: int
+    credits: int
+    interest: int
+    closing: int
+    rate_bp: int
+
+
+class PensionAccount(WireModel):
+    """The yearly account history; ``balance`` is the newest closing balance."""
+
+    balance: int
+    items: list[PensionAccountYearItem]
+
+
+class BenefitComponentItem(WireModel):
+    """定期待遇构成: one item."""
+
+    item: str
+    amount: int
+
+
+class BenefitItem(WireModel):
+    """定期待遇审批 + 构成."""
+
+    id: int
+    kind: str
+    insurance: Insurance
+    approval_no: str
+    approved_on: date
+    start_period: Period
+    end_period: Period | None
+    monthly_amount: int
+    status: Literal["paying", "suspended", "ended"]
+    components: list[BenefitComponentItem]
+
+
+class Benefits(WireModel):
+    """All periodic benefits of the person."""
+
+    items: list[BenefitItem]
+
+
+class BenefitPaymentItem(WireModel):
+    """定期待遇发放: one month."""
+
+    period: Period
+    amount: int
+    paid_on: date
+    bank_account_tail: str
+
+
+class BenefitPaymentPage(WireModel):
+    """Payments of one benefit, newest first."""
+
+    benefit_id: int
+    items: list[BenefitPaymentItem]
+    total: int
+    limit: int
+    offset: int
+    total_amount: int
+
+
+class OneTimeBenefitItem(WireModel):
+    """一次性待遇发放."""
+
+    kind: str
+    insurance: Insurance
+    amount: int
+    approved_on: date
+    paid_on: date | None
+    status: Literal["approved", "paid"]
+
+
+class OneTimeBenefits(WireModel):
+    """All one-time benefits."""
+
+    items: list[OneTimeBenefitItem]
+
+
+class CaseStepItem(WireModel):
+    """办件进度: one step."""
+
+    seq: int
+    step: str
+    done_at: datetime | None
+    office: str
+    result: str
+
+
+class CaseItem(WireModel):
+    """One case with its steps."""
+
+    case_no: str
+    service: str
+    channel: str
+    submitted_at: datetime
+    status: Literal["accepted", "processing", "completed", "rejected"]
+    steps: list[CaseStepItem]
+
+
+class Cases(WireModel):
+    """办件进度查询."""
+
+    items: list[CaseItem]
+
+
+class MedicalVisitItem(WireModel):
+    """就医信息: one settlement (fen)."""
+
+    visit_date: date
+    kind: Literal["outpatient", "inpatient", "pharmacy"]
+    institution: str
+    diagnosis: str
+    total: int
+    fund_paid: int
+    account_paid: int
+    self_paid: int
+
+
+class MedicalVisitPage(WireModel):
+    """就医信息查询: a page, newest first."""
+
+    items: list[MedicalVisitItem]
+    total: int
+    limit: int
+    offset: int
+
+
+class MedicalContractItem(WireModel):
+    """门诊统筹签约 (general) / 门诊大病签约 (chronic)."""
+
+    kind: Literal["general", "chronic"]
+    institution: str
+    disease: str | None
+    start_date: date
+    end_date: date
+    status: Literal["active", "expired", "cancelled"]
+
+
+class MedicalContracts(WireModel):
+    """Both kinds of outpatient contracts."""
+
+    items: list[MedicalContractItem]
+
+
+class DisabilityAssessmentItem(WireModel):
+    """伤残、护理信息: disability grade 1–10, care grade 1–3 (1 完全护理依赖)."""
+
+    conclusion_no: str
+    assessed_on: date
+    disability_grade: int | None
+    care_grade: int | None
+
+
+class InjuryItem(WireModel):
+    """工伤认定信息 with the assessments that followed it."""
+
+    decision_no: str
+    employer_name: str | None
+    accident_date: date
+    determined_on: date
+    result: Literal["recognised", "not_recognised"]
+    description: str
+    assessments: list[DisabilityAssessmentItem]
+
+
+class Injuries(WireModel):
+    """工伤认定 + 伤残护理."""
+
+    items: list[InjuryItem]
+
+
+class TransferItem(WireModel):
+    """转移接续 (进度 and 审核结果)."""
+
+    insurance: Insurance
+    from_region: str
+    to_region: str
+    from_period: Period
+    to_period: Period
+    months: int
+    fund_amount: int
+    status: Literal["applied", "reviewing", "approved", "completed", "rejected"]
+    applied_on: date
+    completed_on: date | None
+
+
+class Transfers(WireModel):
+    """社保转移进度查询."""
+
+    items: list[TransferItem]
+
+
+# ---------------------------------------------------------------- card services (state-changing; Idempotency-Key)
+class CardLossReportRequest(WireModel):
+    """``POST /v1/me/card/loss-report``: 临时挂失 (self-service; expires unless made formal at a counter)."""
+
+    reason: Literal["lost", "stolen"] = "lost"
+
+
+class CardUnlockRequest(WireModel):
+    """``POST /v1/me/card/unlock``: 解挂 (only while the loss report is temporary). The body is ``{}``."""
+
+
+class CardServiceResult(WireModel):
+    """The card after the change, and the session's scope now (``full`` once the card is normal again)."""
+
+    card: CardInfo
+    session_scope: Literal["full", "unlock_only"]
+
+
+class SessionEnded(WireModel):
+    """``POST /v1/me/session/end``: the citizen token is void from now on."""
+
+    ended_at: datetime

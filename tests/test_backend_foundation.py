@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from kiosk_backend.app import create_app
 from kiosk_backend.config import BackendSettings, DatabaseSettings
-from kiosk_backend.db import upgrade_to_head
+from kiosk_backend.db import head_revision, upgrade_to_head
 
 
 def sqlite_settings(tmp_path: Path) -> BackendSettings:
@@ -23,7 +23,7 @@ def test_migrations_create_schema_and_are_idempotent(tmp_path: Path) -> None:
     engine = create_engine(url)
     assert "kiosk" in inspect(engine).get_table_names()
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head_revision()
 
 
 def test_health_ok(tmp_path: Path) -> None:

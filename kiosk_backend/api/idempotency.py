@@ -1,0 +1,145 @@
+"""``Idempotency-Key`` for every state-changing request.
+
+The key is scoped to the kiosk. The first request runs its action and, in the **same transaction**, stores the
+answer under ``(kiosk, key)`` (a unique constraint). A replay with the same body gets the stored answer (header
+``Idempotent-Replayed: true``); the same key with another body gets 422 ``idempotency_key_reused``. Two concurrent
+duplicates both run, but only one transaction can commit the key: the loser rolls back its effect and answers with
+the winner's stored answer — the request takes effect once, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from kiosk_backend.api.deps import KioskAuth
+from kiosk_backend.clock import utcnow
+from kiosk_backend.errors import ApiError, error_body_json
+from kiosk_backend.models import IdempotencyRecord
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """The key, the kiosk it belongs to and the hash of what was asked."""
+
+    kiosk_id: str
+    key: str
+    request_hash: str
+
+
+async def idempotency_key(
+    request: Request,
+    kiosk: KioskAuth,
+    key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", description="8–64 characters [A-Za-z0-9._:-]; one per logical request."),
+    ] = None,
+) -> IdempotentRequest:
+    """400 without a well-formed key; hashes method, path and raw body."""
+    if key is None:
+        raise ApiError(400, "idempotency_key_required", "state-changing requests need an Idempotency-Key header")
+    if not KEY_PATTERN.match(key):
+        raise ApiError(400, "idempotency_key_invalid", "Idempotency-Key: 8–64 characters of A-Z a-z 0-9 . _ : -")
+    body = await request.body()
+    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + body).hexdigest()
+    return IdempotentRequest(kiosk.id, key, digest)
+
+
+Idempotent = Annotated[IdempotentRequest, Depends(idempotency_key)]
+
+
+def _stored(db: Session, idem: IdempotentRequest) -> IdempotencyRecord | None:
+    return db.execute(
+        select(IdempotencyRecord).where(IdempotencyRecord.kiosk_id == idem.kiosk_id, IdempotencyRecord.key == idem.key)
+    ).scalar_one_or_none()
+
+
+def _replay(record: IdempotencyRecord, idem: IdempotentRequest) -> Response:
+    if record.request_hash != idem.request_hash:
+        raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
+    return Response(
+        content=record.response_body,
+        status_code=record.status_code,
+        media_type="application/json",
+        headers={REPLAY_HEADER: "true"},
+    )
+
+
+def run_idempotent(db: Session, idem: IdempotentRequest, action: Callable[[], BaseModel]) -> Response:
+    """Run ``action`` once per key; its database changes and the stored answer commit together.
+
+    ``ApiError`` raised by the action is an answer too (stored and replayed), and what the action flushed before
+    raising it is kept (e.g. a burnt login challenge). Any other exception rolls everything back.
+    """
+    existing = _stored(db, idem)
+    if existing is not None:
+        return _replay(existing, idem)
+    try:
+        result = action()
+        status, body = 200, result.model_dump_json()
+    except ApiError as exc:
+        status, body = exc.status, error_body_json(exc.code, exc.message)
+    except BaseException:
+        db.rollback()
+        raise
+    db.add(
+        IdempotencyRecord(
+            kiosk_id=idem.kiosk_id,
+            key=idem.key,
+            request_hash=idem.request_hash,
+            status_code=status,
+            response_body=body,
+            created_at=utcnow(),
+        )
+    )
+    try:
+        db.commit()
+    except (IntegrityError, OperationalError):
+        db.rollback()  # a concurrent duplicate committed first: our effect is undone, answer with theirs
+        winner = _wait_for_winner(db, idem)
+        if winner is None:
+            raise ApiError(409, "idempotency_conflict", "a request with this key is in progress; retry") from None
+        return _replay(winner, idem)
+    if status != 200:
+        raise ApiError(status, *_code_message(body))
+    return Response(content=body, status_code=status, media_type="application/json")
+
+
+def _wait_for_winner(db: Session, idem: IdempotentRequest, timeout_s: float = 5.0) -> IdempotencyRecord | None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        record = _stored(db, idem)
+        if record is not None or time.monotonic() > deadline:
+            return record
+        db.rollback()
+        time.sleep(0.05)
+
+
+def _code_message(body: str) -> tuple[str, str]:
+    from kiosk_backend.schemas import ErrorBody
+
+    error = ErrorBody.model_validate_json(body).error
+    return error.code, error.message
+
+
+def purge_expired(db: Session, retention_h: int) -> int:
+    """Delete keys older than the retention period; returns how many."""
+    cutoff = utcnow() - timedelta(hours=retention_h)
+    result = db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
+    db.commit()
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,1 @@
+"""Deterministic synthetic records: ``kiosk-backend seed --persons N [--seed S]``."""

@@ -1,0 +1,128 @@
+"""Card login (CARD_SPEC.md §5): the backend plays the HSM.
+
+1. ``issue_challenge``: the card on record is found by its ATR and 卡识别码; a one-time 16-byte challenge valid
+   for ``challenge_ttl_s`` is stored.
+2. ``open_session``: the challenge is burnt (even when the login then fails), the cryptogram is recomputed with
+   ``K_card = derive_card_key(K_issuer, ATR)``, the 社会保障号码 and 卡号 must be those on record; the answer is a
+   short-lived token scoped to the person and the kiosk — ``unlock_only`` while the card is reported lost.
+
+The 卡识别码's last 4 bytes are an issuer MAC this backend does not hold a key for: the first 12 bytes (region,
+application id, serial) must match the record.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from kiosk_backend.cardcrypto import derive_card_key, internal_authenticate
+from kiosk_backend.clock import aware, utcnow
+from kiosk_backend.config import CardSettings
+from kiosk_backend.errors import ApiError
+from kiosk_backend.identifiers import mask_ssn
+from kiosk_backend.models import Card, CardChallengeRecord, CitizenSession, Person, Staff
+from kiosk_backend.schemas import CardChallenge, CardChallengeRequest, CardSession, CardSessionRequest
+from kiosk_backend.services.audit import audit
+from kiosk_backend.services.card_status import effective_status
+from kiosk_backend.tokens import new_token, token_hash
+
+CARD_ID_COMPARED = 24  # hex digits of 卡识别码 compared with the record (all but the 4-byte MAC)
+
+
+def issue_challenge(db: Session, kiosk_id: str, request: CardChallengeRequest, ttl_s: int) -> CardChallenge:
+    """Store and return a one-time challenge for the card with this ATR and 卡识别码."""
+    card = db.execute(select(Card).where(Card.atr == request.atr)).scalar_one_or_none()
+    if card is None or card.card_id[:CARD_ID_COMPARED] != request.card_id[:CARD_ID_COMPARED]:
+        raise ApiError(404, "card_unknown", "this card is not on record")
+    if card.status == "cancelled":
+        raise ApiError(403, "card_cancelled", "this card has been cancelled; please apply for a new one")
+    now = utcnow()
+    record = CardChallengeRecord(
+        id=secrets.token_hex(16),
+        kiosk_id=kiosk_id,
+        card_pk=card.id,
+        challenge=secrets.token_bytes(16).hex().upper(),
+        expires_at=now + timedelta(seconds=ttl_s),
+    )
+    db.add(record)
+    db.flush()
+    return CardChallenge(challenge_id=record.id, challenge=record.challenge, expires_at=record.expires_at)
+
+
+def _burn(db: Session, kiosk_id: str, challenge_id: str) -> CardChallengeRecord:
+    """Mark the challenge used, atomically (a reused challenge never passes twice)."""
+    now = utcnow()
+    burnt = db.execute(
+        update(CardChallengeRecord)
+        .where(
+            CardChallengeRecord.id == challenge_id,
+            CardChallengeRecord.kiosk_id == kiosk_id,
+            CardChallengeRecord.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    record = db.get(CardChallengeRecord, challenge_id)
+    if record is None or record.kiosk_id != kiosk_id:
+        raise ApiError(401, "challenge_unknown", "unknown login challenge; start again")
+    if getattr(burnt, "rowcount", 0) != 1:
+        raise ApiError(401, "challenge_used", "this login challenge was already used; start again")
+    db.flush()
+    if aware(record.expires_at) <= now:
+        raise ApiError(401, "challenge_expired", "the login challenge expired; start again")
+    return record
+
+
+def open_session(db: Session, kiosk_id: str, request: CardSessionRequest, settings: CardSettings) -> CardSession:
+    """Verify the cryptogram and identity, then open a citizen session."""
+    issuer_key = settings.issuer_key_bytes()
+    if issuer_key is None:
+        raise ApiError(503, "issuer_key_missing", "card logins are not configured on this backend")
+    challenge = _burn(db, kiosk_id, request.challenge_id)
+    card = db.get(Card, challenge.card_pk)
+    person = db.get(Person, card.person_id) if card is not None else None
+    if card is None or person is None:
+        raise ApiError(404, "card_unknown", "this card is not on record")
+    expected = internal_authenticate(
+        derive_card_key(issuer_key, bytes.fromhex(card.atr)), bytes.fromhex(challenge.challenge)
+    )
+    if not hmac.compare_digest(expected.hex().upper(), request.cryptogram):
+        audit(db, "card_login", "bad_cryptogram", kiosk_id, person.id, f"card …{card.card_no[-4:]}")
+        raise ApiError(401, "card_auth_failed", "the card could not be authenticated")
+    if request.ssn != person.ssn or request.card_no != card.card_no:
+        audit(db, "card_login", "identity_mismatch", kiosk_id, person.id, f"card …{card.card_no[-4:]}")
+        raise ApiError(403, "card_mismatch", "the card's data do not match the records")
+    status = effective_status(db, card)
+    if status == "cancelled":
+        raise ApiError(403, "card_cancelled", "this card has been cancelled; please apply for a new one")
+    scope = "full" if status == "normal" else "unlock_only"
+    staff = db.get(Staff, person.id)
+    role = "staff" if staff is not None and staff.active else "citizen"
+    token = new_token()
+    now = utcnow()
+    expires = now + timedelta(seconds=settings.session_ttl_s)
+    db.add(
+        CitizenSession(
+            token_hash=token_hash(token),
+            person_id=person.id,
+            card_pk=card.id,
+            kiosk_id=kiosk_id,
+            scope=scope,
+            role=role,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    audit(db, "card_login", "ok" if scope == "full" else "unlock_only", kiosk_id, person.id, mask_ssn(person.ssn))
+    return CardSession(
+        token=token,
+        expires_at=expires,
+        scope=scope,
+        role=role,
+        card_status=status,
+        name=person.name,
+        ssn=person.ssn,
+    )

@@ -1,0 +1,80 @@
+"""The card status state machine (normal ⇄ temporary_loss → formal_loss → cancelled), with history.
+
+Self-service channels may report a temporary loss (临时挂失) and cancel it (解挂) while it is temporary; a formal
+loss and cancellation happen at a counter. A temporary loss lapses after ``temporary_loss_days`` (REFERENCE.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from kiosk_backend.clock import aware, utcnow
+from kiosk_backend.errors import ApiError
+from kiosk_backend.models import Card, CardStatusChange
+
+# (from, to, channel) transitions allowed; "system" is the lapse of a temporary loss.
+TRANSITIONS: frozenset[tuple[str, str, str]] = frozenset(
+    {
+        ("normal", "temporary_loss", "kiosk"),
+        ("normal", "temporary_loss", "counter"),
+        ("temporary_loss", "normal", "kiosk"),
+        ("temporary_loss", "normal", "counter"),
+        ("temporary_loss", "normal", "system"),
+        ("normal", "formal_loss", "counter"),
+        ("temporary_loss", "formal_loss", "counter"),
+        ("formal_loss", "cancelled", "counter"),
+        ("normal", "cancelled", "counter"),
+    }
+)
+
+
+def change_status(
+    db: Session, card: Card, to_status: str, channel: str, kiosk_id: str | None, reason: str, now: datetime
+) -> None:
+    """Apply one allowed transition and record it; 409 ``card_status_conflict`` otherwise."""
+    if (card.status, to_status, channel) not in TRANSITIONS:
+        raise ApiError(409, "card_status_conflict", f"a card in status {card.status} cannot become {to_status} here")
+    db.add(
+        CardStatusChange(
+            card_pk=card.id,
+            from_status=card.status,
+            to_status=to_status,
+            changed_at=now,
+            channel=channel,
+            kiosk_id=kiosk_id,
+            reason=reason,
+        )
+    )
+    card.status = to_status
+    card.status_changed_at = now
+    card.loss_expires_at = None
+
+
+def effective_status(db: Session, card: Card, now: datetime | None = None) -> str:
+    """The status now: a lapsed temporary loss is turned back to normal (recorded as a system change)."""
+    now = now or utcnow()
+    if card.status == "temporary_loss" and card.loss_expires_at is not None and aware(card.loss_expires_at) <= now:
+        change_status(db, card, "normal", "system", None, "temporary loss lapsed", now)
+    return card.status
+
+
+def report_temporary_loss(db: Session, card: Card, kiosk_id: str, reason: str, days: int) -> None:
+    """临时挂失 from a kiosk."""
+    now = utcnow()
+    if effective_status(db, card, now) != "normal":
+        raise ApiError(409, "card_not_normal", f"the card is {card.status}; a loss report needs a normal card")
+    change_status(db, card, "temporary_loss", "kiosk", kiosk_id, reason, now)
+    card.loss_expires_at = now + timedelta(days=days)
+
+
+def cancel_temporary_loss(db: Session, card: Card, kiosk_id: str) -> None:
+    """解挂 from a kiosk: only a temporary loss can be cancelled here."""
+    now = utcnow()
+    status = effective_status(db, card, now)
+    if status == "formal_loss":
+        raise ApiError(409, "formal_loss_counter_only", "a formal loss report can only be handled at a counter")
+    if status != "temporary_loss":
+        raise ApiError(409, "card_not_lost", "the card is not reported lost")
+    change_status(db, card, "normal", "kiosk", kiosk_id, "unlocked by the holder", now)

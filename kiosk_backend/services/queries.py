@@ -1,0 +1,505 @@
+"""The personal queries of the Ningxia service guide, for one person (the citizen token decides who)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kiosk_backend.clock import aware
+from kiosk_backend.errors import ApiError
+from kiosk_backend.identifiers import mask_tail
+from kiosk_backend.models import (
+    Benefit,
+    BenefitComponent,
+    BenefitPayment,
+    Card,
+    CardStatusChange,
+    Case,
+    CaseStep,
+    Contribution,
+    DisabilityAssessment,
+    Employer,
+    Enrolment,
+    InjuryDetermination,
+    MedicalAccount,
+    MedicalAccountTxn,
+    MedicalContract,
+    MedicalVisit,
+    OneTimeBenefit,
+    PensionAccountYear,
+    Person,
+    Staff,
+    Transfer,
+)
+from kiosk_backend.schemas import (
+    BenefitComponentItem,
+    BenefitItem,
+    BenefitPaymentItem,
+    BenefitPaymentPage,
+    Benefits,
+    CardInfo,
+    CardStatusEvent,
+    CaseItem,
+    Cases,
+    CaseStepItem,
+    ContributionMonth,
+    ContributionPage,
+    ContributionTotals,
+    DisabilityAssessmentItem,
+    EnrolmentItem,
+    Enrolments,
+    Injuries,
+    InjuryItem,
+    MedicalAccountPage,
+    MedicalAccountTxnItem,
+    MedicalContractItem,
+    MedicalContracts,
+    MedicalVisitItem,
+    MedicalVisitPage,
+    OneTimeBenefitItem,
+    OneTimeBenefits,
+    PensionAccount,
+    PensionAccountYearItem,
+    PersonInfo,
+    TransferItem,
+    Transfers,
+)
+
+MONEY_COLUMNS = (
+    "pension_personal",
+    "pension_unit",
+    "medical_personal",
+    "medical_unit",
+    "unemployment_personal",
+    "unemployment_unit",
+    "injury_unit",
+    "maternity_unit",
+)
+
+
+def _dt(value: datetime | None) -> datetime | None:
+    return aware(value) if value is not None else None
+
+
+def person_info(db: Session, person_id: int) -> PersonInfo:
+    """个人基本信息."""
+    person = db.get(Person, person_id)
+    if person is None:
+        raise ApiError(404, "person_unknown", "no such person")
+    staff = db.get(Staff, person_id)
+    return PersonInfo(
+        ssn=person.ssn,
+        name=person.name,
+        sex=person.sex,
+        birth_date=person.birth_date,
+        ethnic=person.ethnic,
+        household_region=person.household_region,
+        household_type=person.household_type,
+        phone=person.phone,
+        address=person.address,
+        work_start=person.work_start,
+        role="staff" if staff is not None and staff.active else "citizen",
+    )
+
+
+def enrolments(db: Session, person_id: int) -> Enrolments:
+    """个人参保信息."""
+    rows = db.execute(
+        select(Enrolment, Employer.name)
+        .outerjoin(Employer, Employer.id == Enrolment.employer_id)
+        .where(Enrolment.person_id == person_id)
+        .order_by(Enrolment.insurance, Enrolment.start_period)
+    ).all()
+    return Enrolments(
+        items=[
+            EnrolmentItem(
+                insurance=e.insurance,
+                status=e.status,
+                start_period=e.start_period,
+                end_period=e.end_period,
+                employer_name=name,
+                region=e.region,
+            )
+            for e, name in rows
+        ]
+    )
+
+
+def contributions(
+    db: Session,
+    person_id: int,
+    from_period: int | None,
+    to_period: int | None,
+    kind: str | None,
+    limit: int,
+    offset: int,
+) -> ContributionPage:
+    """个人缴费信息: months in ``[from_period, to_period]``, newest first, with totals over the whole range."""
+    where: list[Any] = [Contribution.person_id == person_id]
+    if from_period is not None:
+        where.append(Contribution.period >= from_period)
+    if to_period is not None:
+        where.append(Contribution.period <= to_period)
+    if kind is not None:
+        where.append(Contribution.kind == kind)
+    sums = db.execute(
+        select(func.count(), *(func.coalesce(func.sum(getattr(Contribution, c)), 0) for c in MONEY_COLUMNS)).where(
+            *where
+        )
+    ).one()
+    rows = db.execute(
+        select(Contribution, Employer.name)
+        .outerjoin(Employer, Employer.id == Contribution.employer_id)
+        .where(*where)
+        .order_by(Contribution.period.desc(), Contribution.kind)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    items = [
+        ContributionMonth(
+            period=c.period,
+            kind=c.kind,
+            employer_name=name,
+            base=c.base,
+            pension_unit=c.pension_unit,
+            pension_personal=c.pension_personal,
+            medical_unit=c.medical_unit,
+            medical_personal=c.medical_personal,
+            unemployment_unit=c.unemployment_unit,
+            unemployment_personal=c.unemployment_personal,
+            injury_unit=c.injury_unit,
+            maternity_unit=c.maternity_unit,
+            paid_on=c.paid_on,
+        )
+        for c, name in rows
+    ]
+    totals = ContributionTotals(months=sums[0], **{c: int(v) for c, v in zip(MONEY_COLUMNS, sums[1:], strict=True)})
+    return ContributionPage(items=items, total=sums[0], limit=limit, offset=offset, totals=totals)
+
+
+def card_info(db: Session, card_pk: int) -> CardInfo:
+    """社会保障持卡 / 发卡信息, with the status history."""
+    card = db.get(Card, card_pk)
+    if card is None:
+        raise ApiError(404, "card_unknown", "this card is not on record")
+    history = db.execute(
+        select(CardStatusChange).where(CardStatusChange.card_pk == card_pk).order_by(CardStatusChange.changed_at)
+    ).scalars()
+    return CardInfo(
+        card_no=card.card_no,
+        region=card.region,
+        issued_on=card.issued_on,
+        expires_on=card.expires_on,
+        bank=card.bank,
+        bank_account_masked=mask_tail(card.bank_account),
+        status=card.status,
+        loss_expires_at=_dt(card.loss_expires_at),
+        history=[
+            CardStatusEvent(
+                from_status=h.from_status,
+                to_status=h.to_status,
+                changed_at=aware(h.changed_at),
+                channel=h.channel,
+            )
+            for h in history
+        ],
+    )
+
+
+def medical_account(
+    db: Session, person_id: int, date_from: date | None, date_to: date | None, limit: int, offset: int
+) -> MedicalAccountPage:
+    """职工医疗保险个人账户: balance and a page of transactions (newest first)."""
+    account = db.get(MedicalAccount, person_id)
+    where: list[Any] = [MedicalAccountTxn.person_id == person_id]
+    if date_from is not None:
+        where.append(MedicalAccountTxn.occurred_at >= datetime.combine(date_from, datetime.min.time()))
+    if date_to is not None:
+        where.append(MedicalAccountTxn.occurred_at < datetime.combine(date_to, datetime.max.time()))
+    total = db.execute(select(func.count()).select_from(MedicalAccountTxn).where(*where)).scalar_one()
+    txns = db.execute(
+        select(MedicalAccountTxn)
+        .where(*where)
+        .order_by(MedicalAccountTxn.occurred_at.desc())
+        .limit(limit)
+        .offset(offset)
+    ).scalars()
+    return MedicalAccountPage(
+        balance=account.balance if account is not None else 0,
+        updated_at=_dt(account.updated_at) if account is not None else None,
+        items=[
+            MedicalAccountTxnItem(
+                occurred_at=aware(t.occurred_at),
+                kind=t.kind,
+                amount=t.amount,
+                balance_after=t.balance_after,
+                description=t.description,
+            )
+            for t in txns
+        ],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def pension_account(db: Session, person_id: int, from_year: int | None, to_year: int | None) -> PensionAccount:
+    """养老保险个人账户, year by year."""
+    where: list[Any] = [PensionAccountYear.person_id == person_id]
+    if from_year is not None:
+        where.append(PensionAccountYear.year >= from_year)
+    if to_year is not None:
+        where.append(PensionAccountYear.year <= to_year)
+    rows = list(db.execute(select(PensionAccountYear).where(*where).order_by(PensionAccountYear.year)).scalars())
+    latest = db.execute(
+        select(PensionAccountYear.closing)
+        .where(PensionAccountYear.person_id == person_id)
+        .order_by(PensionAccountYear.year.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return PensionAccount(
+        balance=latest or 0,
+        items=[
+            PensionAccountYearItem(
+                year=r.year,
+                insurance=r.insurance,
+                months=r.months,
+                opening=r.opening,
+                credits=r.credits,
+                interest=r.interest,
+                closing=r.closing,
+                rate_bp=r.rate_bp,
+            )
+            for r in rows
+        ],
+    )
+
+
+def benefits(db: Session, person_id: int) -> Benefits:
+    """定期待遇审批 + 构成."""
+    rows = list(
+        db.execute(select(Benefit).where(Benefit.person_id == person_id).order_by(Benefit.approved_on)).scalars()
+    )
+    components: dict[int, list[BenefitComponentItem]] = {r.id: [] for r in rows}
+    if rows:
+        for c in db.execute(select(BenefitComponent).where(BenefitComponent.benefit_id.in_(components))).scalars():
+            components[c.benefit_id].append(BenefitComponentItem(item=c.item, amount=c.amount))
+    return Benefits(
+        items=[
+            BenefitItem(
+                id=b.id,
+                kind=b.kind,
+                insurance=b.insurance,
+                approval_no=b.approval_no,
+                approved_on=b.approved_on,
+                start_period=b.start_period,
+                end_period=b.end_period,
+                monthly_amount=b.monthly_amount,
+                status=b.status,
+                components=components[b.id],
+            )
+            for b in rows
+        ]
+    )
+
+
+def benefit_payments(
+    db: Session,
+    person_id: int,
+    benefit_id: int,
+    from_period: int | None,
+    to_period: int | None,
+    limit: int,
+    offset: int,
+) -> BenefitPaymentPage:
+    """定期待遇发放 of one of the person's benefits (404 for anyone else's)."""
+    owner = db.execute(select(Benefit.person_id).where(Benefit.id == benefit_id)).scalar_one_or_none()
+    if owner != person_id:
+        raise ApiError(404, "benefit_unknown", "no such benefit for this person")
+    where: list[Any] = [BenefitPayment.benefit_id == benefit_id]
+    if from_period is not None:
+        where.append(BenefitPayment.period >= from_period)
+    if to_period is not None:
+        where.append(BenefitPayment.period <= to_period)
+    count, amount = db.execute(
+        select(func.count(), func.coalesce(func.sum(BenefitPayment.amount), 0)).where(*where)
+    ).one()
+    rows = db.execute(
+        select(BenefitPayment).where(*where).order_by(BenefitPayment.period.desc()).limit(limit).offset(offset)
+    ).scalars()
+    return BenefitPaymentPage(
+        benefit_id=benefit_id,
+        items=[
+            BenefitPaymentItem(
+                period=p.period, amount=p.amount, paid_on=p.paid_on, bank_account_tail=p.bank_account_tail
+            )
+            for p in rows
+        ],
+        total=count,
+        limit=limit,
+        offset=offset,
+        total_amount=int(amount),
+    )
+
+
+def one_time_benefits(db: Session, person_id: int) -> OneTimeBenefits:
+    """一次性待遇发放."""
+    rows = db.execute(
+        select(OneTimeBenefit).where(OneTimeBenefit.person_id == person_id).order_by(OneTimeBenefit.approved_on)
+    ).scalars()
+    return OneTimeBenefits(
+        items=[
+            OneTimeBenefitItem(
+                kind=o.kind,
+                insurance=o.insurance,
+                amount=o.amount,
+                approved_on=o.approved_on,
+                paid_on=o.paid_on,
+                status=o.status,
+            )
+            for o in rows
+        ]
+    )
+
+
+def cases(db: Session, person_id: int) -> Cases:
+    """办件进度."""
+    rows = list(
+        db.execute(select(Case).where(Case.person_id == person_id).order_by(Case.submitted_at.desc())).scalars()
+    )
+    steps: dict[int, list[CaseStepItem]] = {c.id: [] for c in rows}
+    if rows:
+        for s in db.execute(select(CaseStep).where(CaseStep.case_id.in_(steps)).order_by(CaseStep.seq)).scalars():
+            steps[s.case_id].append(
+                CaseStepItem(seq=s.seq, step=s.step, done_at=_dt(s.done_at), office=s.office, result=s.result)
+            )
+    return Cases(
+        items=[
+            CaseItem(
+                case_no=c.case_no,
+                service=c.service,
+                channel=c.channel,
+                submitted_at=aware(c.submitted_at),
+                status=c.status,
+                steps=steps[c.id],
+            )
+            for c in rows
+        ]
+    )
+
+
+def medical_visits(
+    db: Session, person_id: int, date_from: date | None, date_to: date | None, limit: int, offset: int
+) -> MedicalVisitPage:
+    """就医信息, newest first."""
+    where: list[Any] = [MedicalVisit.person_id == person_id]
+    if date_from is not None:
+        where.append(MedicalVisit.visit_date >= date_from)
+    if date_to is not None:
+        where.append(MedicalVisit.visit_date <= date_to)
+    total = db.execute(select(func.count()).select_from(MedicalVisit).where(*where)).scalar_one()
+    rows = db.execute(
+        select(MedicalVisit).where(*where).order_by(MedicalVisit.visit_date.desc()).limit(limit).offset(offset)
+    ).scalars()
+    return MedicalVisitPage(
+        items=[
+            MedicalVisitItem(
+                visit_date=v.visit_date,
+                kind=v.kind,
+                institution=v.institution,
+                diagnosis=v.diagnosis,
+                total=v.total,
+                fund_paid=v.fund_paid,
+                account_paid=v.account_paid,
+                self_paid=v.self_paid,
+            )
+            for v in rows
+        ],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def medical_contracts(db: Session, person_id: int) -> MedicalContracts:
+    """门诊统筹签约 and 门诊大病签约."""
+    rows = db.execute(
+        select(MedicalContract).where(MedicalContract.person_id == person_id).order_by(MedicalContract.start_date)
+    ).scalars()
+    return MedicalContracts(
+        items=[
+            MedicalContractItem(
+                kind=m.kind,
+                institution=m.institution,
+                disease=m.disease,
+                start_date=m.start_date,
+                end_date=m.end_date,
+                status=m.status,
+            )
+            for m in rows
+        ]
+    )
+
+
+def injuries(db: Session, person_id: int) -> Injuries:
+    """工伤认定 with 伤残、护理 assessments."""
+    rows = db.execute(
+        select(InjuryDetermination, Employer.name)
+        .outerjoin(Employer, Employer.id == InjuryDetermination.employer_id)
+        .where(InjuryDetermination.person_id == person_id)
+        .order_by(InjuryDetermination.accident_date)
+    ).all()
+    assessments: dict[int, list[DisabilityAssessmentItem]] = {d.id: [] for d, _ in rows}
+    if rows:
+        for a in db.execute(
+            select(DisabilityAssessment)
+            .where(DisabilityAssessment.determination_id.in_(assessments))
+            .order_by(DisabilityAssessment.assessed_on)
+        ).scalars():
+            assessments[a.determination_id].append(
+                DisabilityAssessmentItem(
+                    conclusion_no=a.conclusion_no,
+                    assessed_on=a.assessed_on,
+                    disability_grade=a.disability_grade,
+                    care_grade=a.care_grade,
+                )
+            )
+    return Injuries(
+        items=[
+            InjuryItem(
+                decision_no=d.decision_no,
+                employer_name=name,
+                accident_date=d.accident_date,
+                determined_on=d.determined_on,
+                result=d.result,
+                description=d.description,
+                assessments=assessments[d.id],
+            )
+            for d, name in rows
+        ]
+    )
+
+
+def transfers(db: Session, person_id: int) -> Transfers:
+    """转移接续 and its progress."""
+    rows = db.execute(select(Transfer).where(Transfer.person_id == person_id).order_by(Transfer.applied_on)).scalars()
+    return Transfers(
+        items=[
+            TransferItem(
+                insurance=t.insurance,
+                from_region=t.from_region,
+                to_region=t.to_region,
+                from_period=t.from_period,
+                to_period=t.to_period,
+                months=t.months,
+                fund_amount=t.fund_amount,
+                status=t.status,
+                applied_on=t.applied_on,
+                completed_on=t.completed_on,
+            )
+            for t in rows
+        ]
+    )
