@@ -19,6 +19,8 @@ from kiosk.i18n import Language, other_language
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.out_of_service import OutOfServiceScreen
+from kiosk.screens.staff.base import StaffScreen
+from kiosk.screens.staff.login import StaffLoginScreen
 from kiosk.services.availability import Availability, ServiceState
 from kiosk.themes import THEMES, theme_name
 
@@ -36,6 +38,7 @@ class KioskApp(App[None], inherit_bindings=False):
         Binding("f6", "toggle_language", show=False, priority=True),
         Binding("f7", "toggle_contrast", show=False, priority=True),
         Binding("f8", "toggle_large_text", show=False, priority=True),
+        Binding("f12", "staff_login", show=False, priority=True),
     ]
 
     language: reactive[Language] = reactive("zh", init=False)
@@ -81,11 +84,42 @@ class KioskApp(App[None], inherit_bindings=False):
         self.push_screen(AttractScreen())
         self._check_backend()
         self._poll_timer = self.set_interval(STARTUP_POLL_S, self._check_backend)
+        fleet = self.context.settings.fleet
+        self.set_interval(fleet.heartbeat_interval_s, self._send_heartbeat)
+        self.set_interval(fleet.journal_upload_interval_s, self._upload_journal)
 
     def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(signum)
+
+    # ------------------------------------------------------------ staff mode
+    def action_staff_login(self) -> None:
+        """F12: the staff login, only between citizen sessions (on the attract or out-of-service screen)."""
+        if isinstance(self.screen, AttractScreen | OutOfServiceScreen):
+            self.push_screen(StaffLoginScreen())
+
+    def in_staff_mode(self) -> bool:
+        """Whether a staff screen is open (the kiosk then switches no screens by itself)."""
+        return any(isinstance(screen, StaffScreen) for screen in self.screen_stack)
+
+    def reapply_availability(self) -> None:
+        """After staff mode: show what the kiosk's state calls for."""
+        self._apply_availability(self.context.availability.reevaluate())
+
+    # ------------------------------------------------------------ fleet: heartbeats and journal upload
+    @work(thread=True, exclusive=True, group="heartbeat")
+    def _send_heartbeat(self) -> None:
+        if self.context.heartbeat is None:
+            return
+        outcome = self.context.heartbeat.beat()
+        if outcome.command_changed:
+            self.call_from_thread(self.reapply_availability)
+
+    @work(thread=True, exclusive=True, group="journal-upload")
+    def _upload_journal(self) -> None:
+        if self.context.uploader is not None:
+            self.context.uploader.upload_pending()
 
     @work(thread=True, exclusive=True, group="health")
     def _check_backend(self) -> None:
@@ -99,9 +133,17 @@ class KioskApp(App[None], inherit_bindings=False):
             self._poll_timer.stop()
             self._poll_timer = self.set_interval(self.context.settings.backend.health_interval_s, self._check_backend)
         current = self.screen
+        if self.in_staff_mode():
+            if isinstance(current, KioskScreen):
+                current.show_service_state(availability.state)
+            return
         if availability.state is ServiceState.OUT_OF_SERVICE:
-            if not isinstance(current, OutOfServiceScreen):
-                self.switch_screen(OutOfServiceScreen(availability.fault_code or "", "error.backend_unreachable"))
+            shown = (current.fault_code, current.reason_text) if isinstance(current, OutOfServiceScreen) else None
+            if shown != (availability.fault_code or "", availability.reason_text):
+                reason_key = availability.reason_key or "error.backend_unreachable"
+                self.switch_screen(
+                    OutOfServiceScreen(availability.fault_code or "", reason_key, availability.reason_text)
+                )
                 return
         elif isinstance(current, OutOfServiceScreen):
             self.switch_screen(AttractScreen())

@@ -32,7 +32,8 @@ def kiosk_context(settings: KioskSettings, demo: bool) -> Iterator[KioskContext]
     clock = SystemClock()
     journal.append("kiosk.start", None, {"kiosk_id": settings.kiosk_id, "demo": demo}, at=clock.now())
     try:
-        yield KioskContext.create(settings, clock, backend, journal=journal, demo=demo)
+        state_path = settings.resolved_data_dir() / "maintenance-state.json"
+        yield KioskContext.create(settings, clock, backend, journal=journal, demo=demo, state_path=state_path)
     finally:
         journal.append("kiosk.stop", None, {"kiosk_id": settings.kiosk_id}, at=clock.now())
         journal.close()

@@ -70,6 +70,17 @@ class ApiSettings(_Section):
     idempotency_retention_h: int = Field(default=48, ge=1, le=24 * 90)
 
 
+class FleetSettings(_Section):
+    """Kiosk heartbeats and the operators' fleet view."""
+
+    operator_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Token of the provincial operators (fleet view, remote out of service). Empty = fleet API off.",
+    )
+    heartbeat_interval_s: int = Field(default=30, ge=5, le=3600, description="Interval the kiosks are told to use.")
+    stale_after_beats: int = Field(default=3, ge=1, le=100, description="Missed beats before a kiosk shows as stale.")
+
+
 class BackendSettings(TomlFirstSettings):
     """Everything `kiosk-backend` reads at start."""
 
@@ -80,6 +91,7 @@ class BackendSettings(TomlFirstSettings):
     server: ServerSettings = ServerSettings()
     card: CardSettings = CardSettings()
     api: ApiSettings = ApiSettings()
+    fleet: FleetSettings = FleetSettings()
 
     def database_url(self) -> str:
         """The configured URL, or the default SQLite file in the user data directory."""

@@ -15,6 +15,10 @@ from kiosk_backend.schemas import (
     CardSessionRequest,
     ErrorBody,
     Health,
+    HeartbeatAnswer,
+    HeartbeatRequest,
+    JournalAck,
+    JournalUpload,
 )
 
 AnswerT = TypeVar("AnswerT", bound=BaseModel)
@@ -27,9 +31,13 @@ class HttpBackend:
     :class:`BackendRejected` with the backend's stable error code.
     """
 
-    def __init__(self, base_url: str, token: str = "", timeout_s: float = 5.0) -> None:
+    def __init__(
+        self, base_url: str, token: str = "", timeout_s: float = 5.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._client = httpx.Client(base_url=base_url.rstrip("/") + "/v1", headers=headers, timeout=timeout_s)
+        self._client = httpx.Client(
+            base_url=base_url.rstrip("/") + "/v1", headers=headers, timeout=timeout_s, transport=transport
+        )
 
     def health(self) -> Health:
         """``GET /v1/health``."""
@@ -42,6 +50,14 @@ class HttpBackend:
     def open_card_session(self, request: CardSessionRequest) -> CardSession:
         """``POST /v1/card-sessions``."""
         return self._call("POST", "/card-sessions", CardSession, request)
+
+    def heartbeat(self, beat: HeartbeatRequest) -> HeartbeatAnswer:
+        """``POST /v1/heartbeats``."""
+        return self._call("POST", "/heartbeats", HeartbeatAnswer, beat)
+
+    def upload_journal(self, batch: JournalUpload) -> JournalAck:
+        """``POST /v1/journal``."""
+        return self._call("POST", "/journal", JournalAck, batch)
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from kiosk_backend.schemas import CardChallenge, CardChallengeRequest, CardSession, CardSessionRequest, Health
+from kiosk_backend.schemas import (
+    CardChallenge,
+    CardChallengeRequest,
+    CardSession,
+    CardSessionRequest,
+    Health,
+    HeartbeatAnswer,
+    HeartbeatRequest,
+    JournalAck,
+    JournalUpload,
+)
 
 
 class BackendUnavailable(Exception):
@@ -34,6 +44,14 @@ class Backend(Protocol):
 
     def open_card_session(self, request: CardSessionRequest) -> CardSession:
         """Check the card's cryptogram and open a citizen session; raises BackendUnavailable / BackendRejected."""
+        ...
+
+    def heartbeat(self, beat: HeartbeatRequest) -> HeartbeatAnswer:
+        """Report the kiosk's state; the answer carries the operators' service command. Raises like the others."""
+        ...
+
+    def upload_journal(self, batch: JournalUpload) -> JournalAck:
+        """Send journal entries that continue the chain; answers the highest contiguous seq held."""
         ...
 
     def close(self) -> None:
