@@ -75,6 +75,8 @@ class AvailabilityMonitor:
         because a kiosk that cannot keep its journal must not serve.
         """
         self._backend_view = self._ask_backend()
+        if self._devices is not None:
+            self._devices.read()  # probes are cheap status reads; a card reader unplugged shows within one check
         return self.reevaluate()
 
     def reevaluate(self) -> Availability:

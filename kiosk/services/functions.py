@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from kiosk.services.devices import CARD_READER, PRINTER
 from kiosk_backend.schemas import DeviceStatus
 
 CARD_READER_FAULT = "E-CR-001"
 PRINTER_UNAVAILABLE = "E-PR-001"
+Need = Literal["card", "query", "printing"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,11 @@ class Functions:
     blocking_fault: str | None = None
     reason_key: str | None = None
     printing_fault: str | None = None
+
+    def allows(self, *needs: Need) -> bool:
+        """Whether a menu entry needing these devices is offered (menus filter their entries with this)."""
+        offered = {"card": self.card_services, "query": self.queries, "printing": self.printing}
+        return all(offered[need] for need in needs)
 
 
 def offered_functions(devices: Mapping[str, DeviceStatus]) -> Functions:

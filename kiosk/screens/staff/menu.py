@@ -49,6 +49,7 @@ class StaffMenuScreen(StaffScreen):
     def on_key(self, event: events.Key) -> None:
         if event.key in ("0", "escape"):
             event.stop()
+            event.prevent_default()  # not StaffScreen.on_key's Esc as well
             self.leave()
         elif event.key.isdigit() and self.query_one(ChoiceList).choose_digit(event.key):
             event.stop()

@@ -68,6 +68,8 @@ class StaffPageScreen(StaffScreen):
         yield self.status_bar()
 
     def on_mount(self) -> None:
+        if self.input_default is not None:
+            self.query_one("#staff-input", Input).focus()
         self.reload()
 
     @work(thread=True, exclusive=True, group="staff-page")
@@ -94,9 +96,8 @@ class StaffPageScreen(StaffScreen):
         focused_input = isinstance(self.focused, Input)
         if event.key.isdigit() and not focused_input and any(a.key == event.key for a in self.actions):
             event.stop()
+            event.prevent_default()  # StaffScreen.on_key (Esc) runs after this one unless prevented
             self.run_staff_action(event.key)
-        else:
-            super().on_key(event)
 
     def run_staff_action(self, key: str) -> None:
         """Run the action with this digit."""
@@ -162,7 +163,7 @@ def _load_journal(staff: StaffService, _language: Language) -> list[str]:
     for entry in staff.journal_today()[-200:]:
         when = entry.at.astimezone(staff.clock_now().tzinfo).strftime("%H:%M:%S")
         detail = " ".join(f"{k}={v}" for k, v in entry.detail.items())
-        lines.append(f"{when} #{entry.seq} {entry.kind} {entry.code or ''} {detail}".rstrip())
+        lines.append(" ".join(part for part in (when, f"#{entry.seq}", entry.kind, entry.code, detail) if part))
     return lines
 
 
