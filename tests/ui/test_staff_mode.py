@@ -65,7 +65,7 @@ class Kiosk:
         return [entry.kind for entry in self.journal.entries()]
 
 
-async def until(pilot: object, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+async def until(pilot: object, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
     for _ in range(int(timeout / 0.05)):
         if predicate():
             return
