@@ -315,7 +315,7 @@ async def test_remote_out_of_service_arrives_with_the_heartbeat_and_lifts(tmp_pa
     app = kiosk.app()
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, AttractScreen) and len(kiosk.backend.beats) > 0)
-        assert kiosk.backend.beats[-1].service_state == "in_service"
+        await until(pilot, lambda: kiosk.backend.beats[-1].service_state == "in_service")  # the first may be "starting"
         kiosk.backend.service = ServiceCommand(mode="out_of_service", reason="系统升级，暂停服务")
         await until(pilot, lambda: isinstance(app.screen, OutOfServiceScreen))
         assert text(app, "#oos-reason") == "系统升级，暂停服务"
