@@ -108,7 +108,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self._apply_availability(self.context.availability.reevaluate())
 
     # ------------------------------------------------------------ fleet: heartbeats and journal upload
-    @work(thread=True, exclusive=True, group="heartbeat")
+    @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)  # best effort, never fatal
     def _send_heartbeat(self) -> None:
         if self.context.heartbeat is None:
             return
@@ -116,7 +116,7 @@ class KioskApp(App[None], inherit_bindings=False):
         if outcome.command_changed:
             self.call_from_thread(self.reapply_availability)
 
-    @work(thread=True, exclusive=True, group="journal-upload")
+    @work(thread=True, exclusive=True, group="journal-upload", exit_on_error=False)
     def _upload_journal(self) -> None:
         if self.context.uploader is not None:
             self.context.uploader.upload_pending()

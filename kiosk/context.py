@@ -63,7 +63,7 @@ class KioskContext:
             devices=devices,
         )
         heartbeat = HeartbeatSender(backend, clock, devices, counters, control, lambda: monitor.current, journal)
-        uploader = JournalUploader(journal, backend) if journal is not None else None
+        uploader = JournalUploader(journal, backend, clock=clock) if journal is not None else None
         staff = StaffService(settings, clock, backend, monitor, control, counters, devices, journal, uploader)
         staff_auth = PassphraseAuthenticator(
             settings.staff.passphrase_hash.get_secret_value(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -17,16 +18,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.backend_client.http_client import HttpBackend
+from kiosk.backend_client.protocol import BackendRejected
 from kiosk.config import KioskSettings
 from kiosk.context import KioskContext
 from kiosk.journal import Journal
 from kiosk.services.availability import ServiceState
 from kiosk.services.devices import CARD_READER, PRINTER, StaticProbe
+from kiosk.services.journal_upload import JournalUploader
 from kiosk_backend.app import create_app
 from kiosk_backend.config import BackendSettings, DatabaseSettings, FleetSettings
 from kiosk_backend.db import make_engine, upgrade_to_head
 from kiosk_backend.models import KioskJournalEntry
-from kiosk_backend.schemas import DeviceStatus
+from kiosk_backend.schemas import DeviceStatus, JournalAck, JournalUpload
 from kiosk_backend.services.kiosks import register_kiosk
 from tests.helpers import FakeClock
 
@@ -148,3 +151,45 @@ def test_upload_resumes_after_an_outage_with_no_gap_and_no_duplicate(rig: Rig) -
     assert held_seqs(rig)[-1] == total + 1
     with Session(rig.engine) as db:  # type: ignore[arg-type]
         assert db.scalar(select(func.count()).select_from(KioskJournalEntry)) == total + 1
+
+
+class ShortBodyBackend:
+    """A backend whose body limit only fits ``limit`` entries (answers like the real 413)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held: list[int] = []
+
+    def upload_journal(self, batch: JournalUpload) -> JournalAck:
+        if len(batch.entries) > self.limit:
+            raise BackendRejected(413, "payload_too_large", "request body too large")
+        for entry in batch.entries:
+            if entry.seq == len(self.held) + 1:
+                self.held.append(entry.seq)
+        return JournalAck(uploaded_seq=len(self.held), uploaded_hash=batch.entries[-1].hash)
+
+
+def test_batches_shrink_under_the_body_limit(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal")
+    for index in range(30):
+        journal.append("slip.printed", None, {"n": index})
+    backend = ShortBodyBackend(limit=7)
+    uploader = JournalUploader(journal, backend, batch_size=50)  # type: ignore[arg-type]
+    assert uploader.upload_pending() == 30
+    assert backend.held == list(range(1, 31)) and uploader.state().last_error is None
+    journal.close()
+
+
+def test_old_entries_are_pruned_only_after_a_confirmed_upload(tmp_path: Path, clock: FakeClock) -> None:
+    journal = Journal(tmp_path / "journal")
+    old = clock.now() - timedelta(days=200)
+    for index in range(5):
+        journal.append("slip.printed", None, {"n": index}, at=old)
+    journal.append("slip.printed", None, {"n": 5}, at=clock.now())
+    down = ShortBodyBackend(limit=0)  # refuses everything: nothing confirmed, nothing pruned
+    assert JournalUploader(journal, down, batch_size=1, clock=clock).upload_pending() == 0  # type: ignore[arg-type]
+    assert len(list(journal.entries())) == 6
+    uploader = JournalUploader(journal, ShortBodyBackend(limit=50), clock=clock)  # type: ignore[arg-type]
+    assert uploader.upload_pending() == 6 and uploader.pruned == 5
+    assert [entry.seq for entry in journal.entries()] == [6] and journal.verify().ok
+    journal.close()

@@ -10,7 +10,15 @@ import threading
 from dataclasses import dataclass
 
 from kiosk.backend_client.protocol import Backend, BackendRejected, BackendUnavailable
-from kiosk.journal import Journal, JournalEntry, JournalUnavailable, canonical_at, canonical_detail
+from kiosk.clock import Clock
+from kiosk.journal import (
+    DEFAULT_RETENTION_DAYS,
+    Journal,
+    JournalEntry,
+    JournalUnavailable,
+    canonical_at,
+    canonical_detail,
+)
 from kiosk_backend.schemas import JournalUpload, JournalUploadEntry
 
 BATCH_SIZE = 50  # well under the backend's body limit
@@ -39,12 +47,25 @@ class UploadState:
 
 
 class JournalUploader:
-    """Sends pending entries in batches; call :meth:`upload_pending` from a worker thread."""
+    """Sends pending entries in batches; call :meth:`upload_pending` from a worker thread.
 
-    def __init__(self, journal: Journal, backend: Backend, batch_size: int = BATCH_SIZE) -> None:
+    With a clock, entries older than the retention period are pruned after a confirmed upload (never before).
+    """
+
+    def __init__(
+        self,
+        journal: Journal,
+        backend: Backend,
+        batch_size: int = BATCH_SIZE,
+        clock: Clock | None = None,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+    ) -> None:
         self._journal = journal
         self._backend = backend
         self._batch_size = batch_size
+        self._clock = clock
+        self._retention_days = retention_days
+        self.pruned = 0
         self._lock = threading.Lock()  # one upload at a time (timer and staff button may overlap)
         self.last_error: str | None = None
 
@@ -63,6 +84,9 @@ class JournalUploader:
                     self.last_error = "backend_unavailable"
                     break
                 except BackendRejected as exc:
+                    if exc.code == "payload_too_large" and self._batch_size > 1:
+                        self._batch_size //= 2  # long entries: smaller batches under the backend's body limit
+                        continue
                     self.last_error = exc.code  # e.g. journal_gap: staff see it; retried next time
                     break
                 except JournalUnavailable:
@@ -73,6 +97,11 @@ class JournalUploader:
                 confirmed += max(0, self._journal.uploaded_seq() - before)
                 if ack.uploaded_seq < batch[-1].seq:  # the backend stopped short: try again later
                     break
+            if confirmed and self._clock is not None:
+                try:
+                    self.pruned += self._journal.prune(self._clock.now(), self._retention_days)
+                except JournalUnavailable:
+                    self.last_error = "journal_unavailable"
         return confirmed
 
     def state(self) -> UploadState:

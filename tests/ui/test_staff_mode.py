@@ -10,6 +10,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from pydantic import SecretStr
+from textual.css.query import NoMatches
 from textual.widgets import Input, Static
 
 from kiosk.app import KioskApp
@@ -74,7 +75,11 @@ async def until(pilot: object, predicate: Callable[[], bool], timeout: float = 1
 
 
 def text(app: KioskApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+    """The widget's text, or "" while the screen is still being composed."""
+    try:
+        return str(app.screen.query_one(selector, Static).render())
+    except NoMatches:
+        return ""
 
 
 async def login(app: KioskApp, pilot: object, passphrase: str = PASSPHRASE) -> None:
@@ -284,8 +289,7 @@ async def test_local_out_of_service_with_reason_and_back(tmp_path: Path, clock: 
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, StaffMenuScreen))
         await pilot.press("0")
-        await until(pilot, lambda: isinstance(app.screen, OutOfServiceScreen))
-        assert text(app, "#oos-reason") == "更换色带，约10分钟"
+        await until(pilot, lambda: text(app, "#oos-reason") == "更换色带，约10分钟")
         assert text(app, "#oos-code") == "故障代码 E-ST-001"
         await pilot.pause(0.3)  # health checks keep coming: the staff switch holds
         assert isinstance(app.screen, OutOfServiceScreen)
@@ -306,8 +310,7 @@ async def test_local_out_of_service_survives_a_restart(tmp_path: Path, clock: Fa
     first.context.staff.set_out_of_service("打印机维修")
     app = kiosk.app()
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, OutOfServiceScreen))
-        assert text(app, "#oos-reason") == "打印机维修"
+        await until(pilot, lambda: text(app, "#oos-reason") == "打印机维修")
 
 
 async def test_remote_out_of_service_arrives_with_the_heartbeat_and_lifts(tmp_path: Path, clock: FakeClock) -> None:
@@ -317,8 +320,7 @@ async def test_remote_out_of_service_arrives_with_the_heartbeat_and_lifts(tmp_pa
         await until(pilot, lambda: isinstance(app.screen, AttractScreen) and len(kiosk.backend.beats) > 0)
         await until(pilot, lambda: kiosk.backend.beats[-1].service_state == "in_service")  # the first may be "starting"
         kiosk.backend.service = ServiceCommand(mode="out_of_service", reason="系统升级，暂停服务")
-        await until(pilot, lambda: isinstance(app.screen, OutOfServiceScreen))
-        assert text(app, "#oos-reason") == "系统升级，暂停服务"
+        await until(pilot, lambda: text(app, "#oos-reason") == "系统升级，暂停服务")
         assert text(app, "#oos-code") == "故障代码 E-RM-001"
         await until(pilot, lambda: kiosk.backend.beats[-1].service_state == "out_of_service")
         kiosk.backend.service = ServiceCommand(mode="in_service")
@@ -338,8 +340,7 @@ async def test_remote_command_waits_while_staff_mode_is_open(tmp_path: Path, clo
         await pilot.pause(0.1)
         assert isinstance(app.screen, StaffMenuScreen)
         await pilot.press("0")
-        await until(pilot, lambda: isinstance(app.screen, OutOfServiceScreen))
-        assert text(app, "#oos-reason") == "远程维护"
+        await until(pilot, lambda: text(app, "#oos-reason") == "远程维护")
 
 
 # ---------------------------------------------------------------- per-function availability
@@ -350,8 +351,10 @@ async def test_no_card_reader_means_out_of_service_with_the_reason(tmp_path: Pat
     app = kiosk.app()
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, OutOfServiceScreen))
+        await until(
+            pilot, lambda: text(app, "#oos-reason") == "读卡器故障，暂停服务 / Card reader fault: out of service"
+        )
         assert text(app, "#oos-title") == "服务暂停"
-        assert text(app, "#oos-reason") == "读卡器故障，暂停服务 / Card reader fault: out of service"
         assert text(app, "#oos-code") == "故障代码 E-CR-001"
         reader.current = DeviceStatus(device="online", media="not_present")
         await until(pilot, lambda: isinstance(app.screen, AttractScreen))
