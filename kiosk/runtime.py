@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from pydantic import SecretStr
+
 from kiosk.backend_client.embedded import EmbeddedBackend
 from kiosk.backend_client.http_client import HttpBackend
 from kiosk.clock import SystemClock
 from kiosk.config import KioskSettings
 from kiosk.context import KioskContext
 from kiosk.journal import Journal
+
+# Demo mode only, when no hash is configured: the maintenance passphrase "demo-staff" (README, OPERATIONS.md).
+DEMO_STAFF_PASSPHRASE_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$5XOachLpGxcBpH24jBUh2Q$7VFMC34rbJ3Hx3SxfX5Wmtu8tt8IIsqSJuMKKMvZ5sI"
+)
 
 
 @contextmanager
@@ -20,6 +27,9 @@ def kiosk_context(settings: KioskSettings, demo: bool) -> Iterator[KioskContext]
     Demo mode starts a private backend on loopback (SQLite in the data directory) and stops it on every way out.
     """
     embedded: EmbeddedBackend | None = None
+    if demo and not settings.staff.passphrase_hash.get_secret_value():
+        staff = settings.staff.model_copy(update={"passphrase_hash": SecretStr(DEMO_STAFF_PASSPHRASE_HASH)})
+        settings = settings.model_copy(update={"staff": staff})
     if demo:
         data_dir = settings.resolved_data_dir()
         embedded = EmbeddedBackend(data_dir / "demo-backend.sqlite3", data_dir / "demo-backend.log")

@@ -108,3 +108,9 @@ def test_staff_passphrase_command_prints_a_hash_that_verifies(
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["staff-passphrase", "--stdin"]) == 2
     assert "at least 8 characters" in capsys.readouterr().err
+
+
+def test_demo_mode_passphrase_is_the_documented_one() -> None:
+    from kiosk.runtime import DEMO_STAFF_PASSPHRASE_HASH
+
+    assert PasswordHasher().verify(DEMO_STAFF_PASSPHRASE_HASH, "demo-staff")

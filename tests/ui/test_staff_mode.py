@@ -371,3 +371,15 @@ async def test_no_printer_keeps_the_kiosk_in_service_without_printing(tmp_path: 
         functions = app.context.availability.functions()
         assert functions.allows("card", "query") and not functions.allows("printing")
         assert functions.printing_fault == "E-PR-009"
+
+
+async def test_language_switch_reloads_a_staff_page_in_english(tmp_path: Path, clock: FakeClock) -> None:
+    kiosk = Kiosk(tmp_path, clock)
+    app = kiosk.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await login(app, pilot)
+        page = await open_page(app, pilot, "4")
+        assert page.lines[0] == "服务人次：0"
+        await pilot.press("f6")
+        await until(pilot, lambda: page.lines[:1] == ["Sessions：0"] and "Sessions" in text(app, "#staff-lines"))
+        assert text(app, "#staff-page-title") == "Counters"

@@ -25,6 +25,11 @@ class StaffLoginScreen(StaffScreen):
             yield Static(tr("staff.login_keys", self.language), classes="staff-hint")
         yield self.status_bar()
 
+    async def recompose(self) -> None:
+        """After a language switch: the field keeps the focus, a lock is shown again."""
+        await super().recompose()
+        self.on_mount()
+
     def on_mount(self) -> None:
         auth = self.context.staff_auth
         locked = auth.lockout() if auth is not None else None

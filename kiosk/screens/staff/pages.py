@@ -68,6 +68,14 @@ class StaffPageScreen(StaffScreen):
         yield self.status_bar()
 
     def on_mount(self) -> None:
+        self._prepare()
+
+    async def recompose(self) -> None:
+        """After a language switch the lines are read again in the new language."""
+        await super().recompose()
+        self._prepare()
+
+    def _prepare(self) -> None:
         if self.input_default is not None:
             self.query_one("#staff-input", Input).focus()
         self.reload()
