@@ -107,6 +107,7 @@ async def open_page(app: KioskApp, pilot: object, digit: str) -> StaffPageScreen
 
 
 async def message_after(app: KioskApp, pilot: object, digit: str, click: bool = False) -> str:
+    app.screen.query_one("#staff-message", Static).update("")  # wait for this action's message, not the last one
     if click:  # pages with an input field: digits go into the field, the buttons run the actions
         await pilot.click(f"#staff-action-{digit}")  # type: ignore[attr-defined]
     else:
@@ -206,10 +207,8 @@ async def test_self_tests_backend_journal_and_test_print_hook(tmp_path: Path, cl
         assert await message_after(app, pilot, "3") == "测试打印：失败（printer not built）"
         assert app.context.staff is not None
         app.context.staff.test_print_hook = lambda: "slip 0001 sent to queue kiosk"
-        app.screen.query_one("#staff-message", Static).update("")
         assert await message_after(app, pilot, "3") == "测试打印：通过（slip 0001 sent to queue kiosk）"
         kiosk.backend.up = False
-        app.screen.query_one("#staff-message", Static).update("")
         assert (await message_after(app, pilot, "1")).startswith("业务系统往返：失败（connection refused")
     assert kiosk.kinds().count("staff.self_test") == 5
 
