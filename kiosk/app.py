@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 
 from textual import work
 from textual.app import App
@@ -56,6 +57,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self.set_reactive(KioskApp.large_text, ui.large_text)
         self.theme = theme_name(self.high_contrast)
         self._polling_fast = True
+        self._switching_to: tuple[tuple[str | None, ...], float] | None = None
 
     # ------------------------------------------------------------ accessibility switches (every screen)
     def action_toggle_language(self) -> None:
@@ -126,6 +128,15 @@ class KioskApp(App[None], inherit_bindings=False):
         availability = self.context.availability.check()
         self.call_from_thread(self._apply_availability, availability)
 
+    def _switch_once(self, target: tuple[str | None, ...], screen: KioskScreen) -> None:
+        """Switch to ``screen`` unless the same switch was asked for less than a second ago: the health and
+        heartbeat workers may both ask within milliseconds, and a second switch tears the first down mid-mount."""
+        now = time.monotonic()
+        if self._switching_to is not None and self._switching_to[0] == target and now - self._switching_to[1] < 1.0:
+            return
+        self._switching_to = (target, now)
+        self.switch_screen(screen)
+
     def _apply_availability(self, availability: Availability) -> None:
         """Show the screen that matches the kiosk's state (only between citizen sessions)."""
         if self._polling_fast and availability.state is not ServiceState.STARTING:
@@ -138,15 +149,17 @@ class KioskApp(App[None], inherit_bindings=False):
                 current.show_service_state(availability.state)
             return
         if availability.state is ServiceState.OUT_OF_SERVICE:
+            code = availability.fault_code or ""
             shown = (current.fault_code, current.reason_text) if isinstance(current, OutOfServiceScreen) else None
-            if shown != (availability.fault_code or "", availability.reason_text):
+            if shown != (code, availability.reason_text):
                 reason_key = availability.reason_key or "error.backend_unreachable"
-                self.switch_screen(
-                    OutOfServiceScreen(availability.fault_code or "", reason_key, availability.reason_text)
+                self._switch_once(
+                    ("oos", code, availability.reason_text),
+                    OutOfServiceScreen(code, reason_key, availability.reason_text),
                 )
                 return
         elif isinstance(current, OutOfServiceScreen):
-            self.switch_screen(AttractScreen())
+            self._switch_once(("attract",), AttractScreen())
             return
         if isinstance(current, KioskScreen):
             current.show_service_state(availability.state)
