@@ -12,6 +12,7 @@ from kiosk.cli import main
 from kiosk.journal import Journal
 from kiosk.services.devices import CARD_READER, PRINTER, DeviceRegistry, FaultAction, action_for
 from kiosk.services.functions import offered_functions
+from kiosk.services.service_control import ServiceControl
 from kiosk.services.staff_auth import LoginResult, PassphraseAuthenticator
 from kiosk.services.state_file import StateFile
 from kiosk_backend.schemas import DeviceStatus
@@ -114,3 +115,14 @@ def test_demo_mode_passphrase_is_the_documented_one() -> None:
     from kiosk.runtime import DEMO_STAFF_PASSPHRASE_HASH
 
     assert PasswordHasher().verify(DEMO_STAFF_PASSPHRASE_HASH, "demo-staff")
+
+
+def test_out_of_service_reasons_are_trimmed_and_id_numbers_masked(tmp_path: Path, clock: FakeClock) -> None:
+    journal = Journal(tmp_path / "journal")
+    control = ServiceControl(StateFile(None), clock, journal)
+    control.set_local("  为 11010519491231002X 办理  ")
+    assert control.local_reason == "为 110105********002X 办理"
+    assert control.set_remote("x" * 100) and control.remote_reason == "x" * 80
+    assert not control.set_remote("x" * 90)  # the same command again changes nothing
+    assert [e.detail["reason"] for e in journal.entries()] == ["为 110105********002X 办理", "x" * 80]
+    journal.close()

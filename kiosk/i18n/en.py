@@ -91,4 +91,5 @@ MESSAGES: dict[str, str] = {
     "staff.export": "Export and verify",
     "staff.export_done": "Exported {entries} entries, verified: {path}",
     "staff.export_failed": "Export failed: {problem}",
+    "staff.action_failed": "Action failed ({error}): call maintenance",
 }

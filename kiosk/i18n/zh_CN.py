@@ -91,4 +91,5 @@ MESSAGES: dict[str, str] = {
     "staff.export": "导出并校验",
     "staff.export_done": "已导出 {entries} 条并校验通过：{path}",
     "staff.export_failed": "导出失败：{problem}",
+    "staff.action_failed": "操作失败（{error}），请联系维修",
 }

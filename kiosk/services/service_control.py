@@ -5,14 +5,23 @@ Each change is journaled. The availability monitor reads this to decide what cit
 
 from __future__ import annotations
 
+import re
 import threading
 
 from kiosk.clock import Clock
 from kiosk.journal import Journal
 from kiosk.services.state_file import StateFile
+from kiosk_backend.identifiers import mask_ssn
 
 REMOTE_OUT_OF_SERVICE = "E-RM-001"
 STAFF_OUT_OF_SERVICE = "E-ST-001"
+_ID_LIKE = re.compile(r"\d{17}[\dXx]")
+
+
+def clean_reason(reason: str | None) -> str | None:
+    """A reason fit to show and journal: trimmed, at most 80 characters, ID-like numbers masked; None if empty."""
+    text = _ID_LIKE.sub(lambda m: mask_ssn(m.group(0).upper()), (reason or "").strip())[:80]
+    return text or None
 
 
 class ServiceControl:
@@ -38,7 +47,7 @@ class ServiceControl:
 
     def set_local(self, reason: str | None) -> None:
         """Staff take the kiosk out of service (reason) or put it back (None)."""
-        reason = (reason or "").strip()[:80] or None
+        reason = clean_reason(reason)
         if reason == self.local_reason:
             return
         self._state.set("local_out_of_service", reason)
@@ -46,7 +55,7 @@ class ServiceControl:
 
     def set_remote(self, reason: str | None) -> bool:
         """Apply the operators' standing command; returns whether it changed anything."""
-        reason = (reason or "").strip()[:80] or None
+        reason = clean_reason(reason)
         with self._lock:
             if reason == self._remote_reason:
                 return False

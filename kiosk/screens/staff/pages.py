@@ -83,7 +83,10 @@ class StaffPageScreen(StaffScreen):
     @work(thread=True, exclusive=True, group="staff-page")
     def reload(self) -> None:
         """Read the page's content off the UI thread."""
-        lines = self.load(self.staff, self.language)
+        try:
+            lines = self.load(self.staff, self.language)
+        except Exception as exc:  # a failing part is shown to staff, never a crash of the kiosk
+            lines = [tr("staff.action_failed", self.language, error=type(exc).__name__)]
         self.app.call_from_thread(self._show_lines, lines)
 
     def _show_lines(self, lines: list[str]) -> None:
@@ -116,7 +119,10 @@ class StaffPageScreen(StaffScreen):
 
     @work(thread=True, exclusive=True, group="staff-action")
     def _run(self, action: StaffAction, text: str) -> None:
-        message = action.run(self.staff, text, self.language)
+        try:
+            message = action.run(self.staff, text, self.language)
+        except Exception as exc:  # a failing part is shown to staff, never a crash of the kiosk
+            message = tr("staff.action_failed", self.language, error=type(exc).__name__)
         self.app.call_from_thread(self._after_action, message)
 
     def _after_action(self, message: str) -> None:
@@ -207,7 +213,7 @@ def _out_of_service(staff: StaffService, text: str, language: Language) -> str:
     if not text.strip():
         return tr("staff.reason_needed", language)
     staff.set_out_of_service(text)
-    staff.record("staff.out_of_service", {"reason": text.strip()[:80]})
+    staff.record("staff.out_of_service", {"reason": staff.control.local_reason})
     return tr("staff.service_off_done", language)
 
 
