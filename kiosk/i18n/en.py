@@ -71,7 +71,6 @@ MESSAGES: dict[str, str] = {
     "staff.function.card_services": "card services",
     "staff.function.queries": "queries",
     "staff.function.printing": "printing",
-    "staff.tests_hint": "1 backend round trip, 2 journal check, 3 test print",
     "staff.test.backend": "Backend round trip",
     "staff.test.journal": "Journal check",
     "staff.test.print": "Test print",
@@ -92,4 +91,6 @@ MESSAGES: dict[str, str] = {
     "staff.export_done": "Exported {entries} entries, verified: {path}",
     "staff.export_failed": "Export failed: {problem}",
     "staff.action_failed": "Action failed ({error}): call maintenance",
+    "staff.test.card": "Read a test card",
+    "staff.tests_hint": "1 backend round trip, 2 journal check, 3 test print, 4 read a test card",
 }

@@ -71,7 +71,6 @@ MESSAGES: dict[str, str] = {
     "staff.function.card_services": "卡片业务",
     "staff.function.queries": "查询",
     "staff.function.printing": "打印",
-    "staff.tests_hint": "按 1 业务系统往返，2 日志校验，3 测试打印",
     "staff.test.backend": "业务系统往返",
     "staff.test.journal": "日志校验",
     "staff.test.print": "测试打印",
@@ -92,4 +91,6 @@ MESSAGES: dict[str, str] = {
     "staff.export_done": "已导出 {entries} 条并校验通过：{path}",
     "staff.export_failed": "导出失败：{problem}",
     "staff.action_failed": "操作失败（{error}），请联系维修",
+    "staff.test.card": "读测试卡",
+    "staff.tests_hint": "按 1 业务系统往返，2 日志校验，3 测试打印，4 读测试卡",
 }

@@ -25,6 +25,7 @@ from kiosk.services.journal_upload import JournalUploader
 from kiosk.services.service_control import ServiceControl
 
 TestPrintHook = Callable[[], str]  # prints a test slip; returns a short description; raises on failure
+TestCardHook = Callable[[], str]  # reads the card in the reader (masked summary); raises on failure
 DISK_LOW_BYTES = 200 * 1024 * 1024
 
 
@@ -83,6 +84,7 @@ class StaffService:
         self._journal = journal
         self._uploader = uploader
         self.test_print_hook = test_print
+        self.test_card_hook: TestCardHook | None = None  # the card reader package plugs its test read in here
         self.staff_id: str | None = None
 
     # ------------------------------------------------------------ session
@@ -185,14 +187,21 @@ class StaffService:
 
     def test_print(self) -> TestResult:
         """A test slip through the pluggable printer hook."""
-        if self.test_print_hook is None:
-            result = TestResult("print", False, "printer not built")
+        return self._hook_test("print", self.test_print_hook, "printer not built")
+
+    def test_card(self) -> TestResult:
+        """Read the card in the reader through the pluggable card reader hook."""
+        return self._hook_test("card", self.test_card_hook, "card reader not built")
+
+    def _hook_test(self, name: str, hook: Callable[[], str] | None, missing: str) -> TestResult:
+        if hook is None:
+            result = TestResult(name, False, missing)
         else:
             try:
-                result = TestResult("print", True, self.test_print_hook())
-            except Exception as exc:  # the printer's own error, shown to staff
-                result = TestResult("print", False, f"{type(exc).__name__}: {exc}")
-        self.record("staff.self_test", {"test": "print", "ok": result.ok})
+                result = TestResult(name, True, hook())
+            except Exception as exc:  # the device's own error, shown to staff
+                result = TestResult(name, False, f"{type(exc).__name__}: {exc}")
+        self.record("staff.self_test", {"test": name, "ok": result.ok})
         return result
 
     # ------------------------------------------------------------ journal, counters, service

@@ -205,12 +205,15 @@ async def test_self_tests_backend_journal_and_test_print_hook(tmp_path: Path, cl
         assert (await message_after(app, pilot, "1")).startswith("业务系统往返：通过（ok ")
         assert (await message_after(app, pilot, "2")).startswith("日志校验：通过（")
         assert await message_after(app, pilot, "3") == "测试打印：失败（printer not built）"
+        assert await message_after(app, pilot, "4") == "读测试卡：失败（card reader not built）"
+        app.context.staff.test_card_hook = lambda: "测试卡 NX-TEST 卡号 ****0001"  # type: ignore[union-attr]
+        assert await message_after(app, pilot, "4") == "读测试卡：通过（测试卡 NX-TEST 卡号 ****0001）"
         assert app.context.staff is not None
         app.context.staff.test_print_hook = lambda: "slip 0001 sent to queue kiosk"
         assert await message_after(app, pilot, "3") == "测试打印：通过（slip 0001 sent to queue kiosk）"
         kiosk.backend.up = False
         assert (await message_after(app, pilot, "1")).startswith("业务系统往返：失败（connection refused")
-    assert kiosk.kinds().count("staff.self_test") == 5
+    assert kiosk.kinds().count("staff.self_test") == 7
 
 
 async def test_journal_viewer_shows_todays_entries_masked(tmp_path: Path, clock: FakeClock) -> None:

@@ -159,7 +159,7 @@ def _test_line(result: TestResult, language: Language) -> str:
 
 
 def self_tests_page() -> StaffPageScreen:
-    """自检: backend round trip, journal verification, test print."""
+    """自检: backend round trip, journal verification, test print, test card read."""
     return StaffPageScreen(
         "self-tests",
         "staff.menu.self_tests",
@@ -168,6 +168,7 @@ def self_tests_page() -> StaffPageScreen:
             StaffAction("1", "staff.test.backend", lambda s, _t, lang: _test_line(s.test_backend(), lang)),
             StaffAction("2", "staff.test.journal", lambda s, _t, lang: _test_line(s.test_journal(), lang)),
             StaffAction("3", "staff.test.print", lambda s, _t, lang: _test_line(s.test_print(), lang)),
+            StaffAction("4", "staff.test.card", lambda s, _t, lang: _test_line(s.test_card(), lang)),
         ],
     )
 
