@@ -14,6 +14,7 @@ import logging
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable
 
 from textual import events, work
@@ -34,6 +35,8 @@ from kiosk.screens.message import MessageScreen
 from kiosk.screens.out_of_service import OutOfServiceScreen
 from kiosk.screens.pin import PinScreen
 from kiosk.screens.query import QueryScreen
+from kiosk.screens.staff.base import StaffScreen
+from kiosk.screens.staff.login import StaffLoginScreen
 from kiosk.services.activity import ActivityState
 from kiosk.services.availability import Availability, ServiceState
 from kiosk.services.card_reader import CardMonitor
@@ -73,6 +76,7 @@ class KioskApp(App[None], inherit_bindings=False):
         Binding("f8", "toggle_large_text", show=False, priority=True),
         Binding("f2", "demo_insert", show=False, priority=True),
         Binding("f3", "demo_remove", show=False, priority=True),
+        Binding("f12", "staff_login", show=False, priority=True),
     ]
 
     language: reactive[Language] = reactive("zh", init=False)
@@ -97,6 +101,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self._visit: Visit | None = None
         self._pin_answers: queue.Queue[Pin | None] | None = None
         self._idle_warning: IdleWarningScreen | None = None
+        self._switching_to: tuple[tuple[str | None, ...], float] | None = None
 
     # ------------------------------------------------------------ accessibility switches (every screen)
     def action_toggle_language(self) -> None:
@@ -131,6 +136,9 @@ class KioskApp(App[None], inherit_bindings=False):
         if self.context.card_monitor is not None:
             self._monitor = self.context.card_monitor(self)
             self._monitor.start()
+        fleet = self.context.settings.fleet
+        self.set_interval(fleet.heartbeat_interval_s, self._send_heartbeat)
+        self.set_interval(fleet.journal_upload_interval_s, self._upload_journal)
 
     def on_unmount(self) -> None:
         if self._visit is not None:
@@ -147,10 +155,47 @@ class KioskApp(App[None], inherit_bindings=False):
         await super().on_event(event)
 
     # ------------------------------------------------------------ backend health
+    # ------------------------------------------------------------ staff mode
+    def action_staff_login(self) -> None:
+        """F12: the staff login, only between citizen sessions (on the attract or out-of-service screen)."""
+        if isinstance(self.screen, AttractScreen | OutOfServiceScreen):
+            self.push_screen(StaffLoginScreen())
+
+    def in_staff_mode(self) -> bool:
+        """Whether a staff screen is open (the kiosk then switches no screens by itself)."""
+        return any(isinstance(screen, StaffScreen) for screen in self.screen_stack)
+
+    def reapply_availability(self) -> None:
+        """After staff mode: show what the kiosk's state calls for."""
+        self._apply_availability(self.context.availability.reevaluate())
+
+    # ------------------------------------------------------------ fleet: heartbeats and journal upload
+    @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)  # best effort, never fatal
+    def _send_heartbeat(self) -> None:
+        if self.context.heartbeat is None:
+            return
+        outcome = self.context.heartbeat.beat()
+        if outcome.command_changed:
+            self.call_from_thread(self.reapply_availability)
+
+    @work(thread=True, exclusive=True, group="journal-upload", exit_on_error=False)
+    def _upload_journal(self) -> None:
+        if self.context.uploader is not None:
+            self.context.uploader.upload_pending()
+
     @work(thread=True, exclusive=True, group="health")
     def _check_backend(self) -> None:
         availability = self.context.availability.check()
         self.call_from_thread(self._apply_availability, availability)
+
+    def _switch_once(self, target: tuple[str | None, ...], screen: KioskScreen) -> None:
+        """Switch to ``screen`` unless the same switch was asked for less than a second ago: the health and
+        heartbeat workers may both ask within milliseconds, and a second switch tears the first down mid-mount."""
+        now = time.monotonic()
+        if self._switching_to is not None and self._switching_to[0] == target and now - self._switching_to[1] < 1.0:
+            return
+        self._switching_to = (target, now)
+        self.switch_screen(screen)
 
     def _apply_availability(self, availability: Availability) -> None:
         """Show the screen that matches the kiosk's state (only between citizen sessions)."""
@@ -159,13 +204,22 @@ class KioskApp(App[None], inherit_bindings=False):
             self._poll_timer.stop()
             self._poll_timer = self.set_interval(self.context.settings.backend.health_interval_s, self._check_backend)
         current = self.screen
-        idle_screen = isinstance(current, AttractScreen | OutOfServiceScreen)
-        if idle_screen and availability.state is ServiceState.OUT_OF_SERVICE:
-            if not isinstance(current, OutOfServiceScreen):
-                self.switch_screen(OutOfServiceScreen(availability.fault_code or "", "error.backend_unreachable"))
+        if self.in_staff_mode() or self._visit is not None or self._reader is not None:
+            if isinstance(current, KioskScreen):  # a citizen or staff member is being served: no switching
+                current.show_service_state(availability.state)
+            return
+        if availability.state is ServiceState.OUT_OF_SERVICE:
+            code = availability.fault_code or ""
+            shown = (current.fault_code, current.reason_text) if isinstance(current, OutOfServiceScreen) else None
+            if shown != (code, availability.reason_text):
+                reason_key = availability.reason_key or "error.backend_unreachable"
+                self._switch_once(
+                    ("oos", code, availability.reason_text),
+                    OutOfServiceScreen(code, reason_key, availability.reason_text),
+                )
                 return
         elif isinstance(current, OutOfServiceScreen):
-            self.switch_screen(AttractScreen())
+            self._switch_once(("attract",), AttractScreen())
             return
         if isinstance(current, KioskScreen):
             current.show_service_state(availability.state)

@@ -143,6 +143,27 @@ def _verify_slip(args: argparse.Namespace) -> int:
     return EXIT_OK if verification.genuine else EXIT_NEGATIVE
 
 
+def _staff_passphrase(args: argparse.Namespace) -> int:
+    """Print the argon2 hash for ``[staff] passphrase_hash``; the passphrase is read without echo (or from stdin)."""
+    import getpass
+
+    from kiosk.services.staff_auth import hash_passphrase
+
+    if args.stdin:
+        passphrase = sys.stdin.readline().rstrip("\n")
+    else:
+        passphrase = getpass.getpass("maintenance passphrase: ")
+        if getpass.getpass("again: ") != passphrase:
+            print("kiosk: the two entries differ", file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        print(hash_passphrase(passphrase))
+    except ValueError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; every command has ``--help`` and takes ``--config PATH``."""
     common = argparse.ArgumentParser(add_help=False)
@@ -177,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify_journal = journal_commands.add_parser("verify", parents=[common], help="check the hash chain")
     verify_journal.add_argument("--dir", type=Path, metavar="DIR", help="a journal directory (e.g. an export)")
     verify_journal.set_defaults(handler=_journal_verify)
+
+    staff = commands.add_parser(
+        "staff-passphrase", parents=[common], help="print the argon2 hash of a maintenance passphrase"
+    )
+    staff.add_argument("--stdin", action="store_true", help="read the passphrase from standard input (no prompt)")
+    staff.set_defaults(handler=_staff_passphrase)
     return parser
 
 

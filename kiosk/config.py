@@ -60,6 +60,25 @@ class PrinterSection(_Section):
     layout: Literal["a4", "receipt80"] = "a4"
 
 
+class FleetSection(_Section):
+    """Heartbeats to the backend and the journal's store-and-forward upload."""
+
+    heartbeat_interval_s: float = Field(default=30.0, gt=0, le=3600)
+    journal_upload_interval_s: float = Field(default=60.0, gt=0, le=86400)
+
+
+class StaffSection(_Section):
+    """Maintenance mode for hall staff."""
+
+    passphrase_hash: SecretStr = Field(
+        default=SecretStr(""),
+        description="argon2 hash of the local maintenance passphrase (kiosk staff-passphrase); empty = none",
+    )
+    max_failures: int = Field(default=5, ge=1, le=20)
+    lockout_s: int = Field(default=300, ge=30, le=86400)
+    export_dir: str = Field(default="/media/usb", description="default target of the journal export (USB stick)")
+
+
 class KioskSettings(TomlFirstSettings):
     """Everything `kiosk` reads at start."""
 
@@ -72,6 +91,8 @@ class KioskSettings(TomlFirstSettings):
     session: SessionSection = SessionSection()
     ui: UiSection = UiSection()
     printer: PrinterSection = PrinterSection()
+    fleet: FleetSection = FleetSection()
+    staff: StaffSection = StaffSection()
 
     def resolved_data_dir(self) -> Path:
         """The data directory (journal, demo database, spool), created if missing."""

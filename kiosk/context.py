@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from kiosk.backend_client.protocol import Backend
 from kiosk.clock import Clock
@@ -10,9 +11,17 @@ from kiosk.config import KioskSettings
 from kiosk.journal import Journal
 from kiosk.services.availability import AvailabilityMonitor
 from kiosk.services.card_reader import DemoCardSlot, MonitorFactory
+from kiosk.services.counters import Counters
+from kiosk.services.devices import DeviceRegistry
+from kiosk.services.heartbeat import HeartbeatSender
+from kiosk.services.journal_upload import JournalUploader
 from kiosk.services.journal_writer import JournalWriter
 from kiosk.services.login import LoginService
 from kiosk.services.pension_estimate import PensionRules, load_pension_rules
+from kiosk.services.service_control import ServiceControl
+from kiosk.services.staff import StaffService
+from kiosk.services.staff_auth import PassphraseAuthenticator, StaffAuthenticator
+from kiosk.services.state_file import StateFile
 
 
 @dataclass
@@ -30,6 +39,12 @@ class KioskContext:
     demo_slot: DemoCardSlot | None = None
     demo: bool = False
     pension_rules: PensionRules | None = None
+    control: ServiceControl | None = None
+    devices: DeviceRegistry = field(default_factory=DeviceRegistry)
+    heartbeat: HeartbeatSender | None = None
+    uploader: JournalUploader | None = None
+    staff: StaffService | None = None
+    staff_auth: StaffAuthenticator | None = None
 
     @classmethod
     def create(
@@ -40,14 +55,36 @@ class KioskContext:
         journal: Journal | None = None,
         card_monitor: MonitorFactory | None = None,
         demo_slot: DemoCardSlot | None = None,
+        state_path: Path | None = None,
+        devices: DeviceRegistry | None = None,
     ) -> KioskContext:
-        """Wire the services to the backend, the journal and the card reader with the configured limits."""
+        """Wire the services to the backend, the journal and the card reader with the configured limits.
+
+        ``state_path`` None keeps the maintenance state (out of service, counters, lockout) in memory.
+        """
+        state = StateFile(state_path)
+        devices = devices or DeviceRegistry()
+        control = ServiceControl(state, clock, journal)
+        counters = Counters(state, clock, journal)
         monitor = AvailabilityMonitor(
             backend,
             clock,
             startup_grace_s=settings.backend.startup_grace_s,
             failures_threshold=settings.backend.failures_before_out_of_service,
             journal=journal,
+            control=control,
+            devices=devices,
+        )
+        heartbeat = HeartbeatSender(backend, clock, devices, counters, control, lambda: monitor.current, journal)
+        uploader = JournalUploader(journal, backend, clock=clock) if journal is not None else None
+        staff = StaffService(settings, clock, backend, monitor, control, counters, devices, journal, uploader)
+        staff_auth = PassphraseAuthenticator(
+            settings.staff.passphrase_hash.get_secret_value(),
+            state,
+            clock,
+            journal,
+            max_failures=settings.staff.max_failures,
+            lockout_s=settings.staff.lockout_s,
         )
         return cls(
             settings=settings,
@@ -61,4 +98,10 @@ class KioskContext:
             demo_slot=demo_slot,
             demo=demo_slot is not None,
             pension_rules=load_pension_rules(),
+            control=control,
+            devices=devices,
+            heartbeat=heartbeat,
+            uploader=uploader,
+            staff=staff,
+            staff_auth=staff_auth,
         )

@@ -87,6 +87,16 @@ def entry_hash(seq: int, at: str, kind: str, code: str | None, detail: str, prev
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def canonical_detail(values: Mapping[str, DetailValue]) -> str:
+    """The stored (and hashed) text of an entry's detail."""
+    return json.dumps(dict(values), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def canonical_at(when: datetime) -> str:
+    """The stored (and hashed) text of an entry's time (UTC, microseconds)."""
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def check_detail(detail: Mapping[str, DetailValue]) -> None:
     """Refuse secrets and unmasked ID numbers before they reach the disk."""
     for key, value in detail.items():
@@ -157,9 +167,9 @@ class Journal:
         """Add one entry at the end of the chain (durable when this returns)."""
         values = dict(detail or {})
         check_detail(values)
-        detail_text = json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        detail_text = canonical_detail(values)
         when = (at or datetime.now(UTC)).astimezone(UTC)
-        at_text = when.isoformat(timespec="microseconds")
+        at_text = canonical_at(when)
         with self._write_lock:
             seq, prev_hash, digest = self._append_row(at_text, kind, code, detail_text)
             self._write_head(seq, digest)

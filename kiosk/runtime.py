@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from pydantic import SecretStr
+
 from kiosk.backend_client.embedded import EmbeddedBackend
 from kiosk.backend_client.http_client import HttpBackend
 from kiosk.clock import Clock, SystemClock
@@ -14,6 +16,11 @@ from kiosk.journal import Journal
 from kiosk.services.card_reader import DemoCardSlot, MonitorFactory, pcsc_monitor
 from kiosk_backend.demo_cards import load_demo_cards
 
+# Demo mode only, when no hash is configured: the maintenance passphrase "demo-staff" (README, OPERATIONS.md).
+DEMO_STAFF_PASSPHRASE_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$5XOachLpGxcBpH24jBUh2Q$7VFMC34rbJ3Hx3SxfX5Wmtu8tt8IIsqSJuMKKMvZ5sI"
+)
+
 
 @contextmanager
 def kiosk_context(settings: KioskSettings, demo: bool, clock: Clock | None = None) -> Iterator[KioskContext]:
@@ -22,6 +29,9 @@ def kiosk_context(settings: KioskSettings, demo: bool, clock: Clock | None = Non
     Demo mode starts a private backend on loopback (SQLite in the data directory) and stops it on every way out.
     """
     embedded: EmbeddedBackend | None = None
+    if demo and not settings.staff.passphrase_hash.get_secret_value():
+        staff = settings.staff.model_copy(update={"passphrase_hash": SecretStr(DEMO_STAFF_PASSPHRASE_HASH)})
+        settings = settings.model_copy(update={"staff": staff})
     if demo:
         data_dir = settings.resolved_data_dir()
         embedded = EmbeddedBackend(data_dir / "demo-backend.sqlite3", data_dir / "demo-backend.log")
@@ -37,7 +47,8 @@ def kiosk_context(settings: KioskSettings, demo: bool, clock: Clock | None = Non
     try:
         demo_slot = DemoCardSlot(load_demo_cards()) if demo else None
         card_monitor: MonitorFactory = demo_slot.monitor if demo_slot is not None else pcsc_monitor
-        context = KioskContext.create(settings, clock, backend, journal, card_monitor, demo_slot)
+        state_path = settings.resolved_data_dir() / "maintenance-state.json"
+        context = KioskContext.create(settings, clock, backend, journal, card_monitor, demo_slot, state_path=state_path)
         yield context
     finally:
         if context is not None and context.journal_writer is not None:

@@ -8,12 +8,13 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 
 from kiosk_backend import __version__
-from kiosk_backend.api import card_services, card_sessions, health, me, slip_keys
+from kiosk_backend.api import card_services, card_sessions, fleet, health, me, slip_keys
 from kiosk_backend.api.deps import KioskTokenCache, require_kiosk
 from kiosk_backend.api.limits import BodySizeLimit
 from kiosk_backend.config import BackendSettings, load_backend_settings
 from kiosk_backend.db import make_engine, read_only
 from kiosk_backend.errors import install_error_handlers
+from kiosk_backend.web import fleet_page
 from kiosk_backend.web import routes as verify_page
 
 CONFIG_PATH_ENV = "SHEBAO_BACKEND_CONFIG_PATH"  # how `serve --workers N` hands --config to each worker
@@ -33,6 +34,9 @@ def create_app(settings: BackendSettings) -> FastAPI:
         app.include_router(router, prefix="/v1", dependencies=[Depends(require_kiosk)])
     app.include_router(slip_keys.router, prefix="/v1")
     app.include_router(verify_page.router)
+    app.include_router(fleet.kiosk_router, prefix="/v1")
+    app.include_router(fleet.operator_router, prefix="/v1")
+    app.include_router(fleet_page.router)
     return app
 
 

@@ -86,6 +86,17 @@ class SlipSettings(_Section):
     client_window_s: int = Field(default=600, ge=10, le=86400)
 
 
+class FleetSettings(_Section):
+    """Kiosk heartbeats and the operators' fleet view."""
+
+    operator_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Token of the provincial operators (fleet view, remote out of service). Empty = fleet API off.",
+    )
+    heartbeat_interval_s: int = Field(default=30, ge=5, le=3600, description="Interval the kiosks are told to use.")
+    stale_after_beats: int = Field(default=3, ge=1, le=100, description="Missed beats before a kiosk shows as stale.")
+
+
 class BackendSettings(TomlFirstSettings):
     """Everything `kiosk-backend` reads at start."""
 
@@ -97,6 +108,7 @@ class BackendSettings(TomlFirstSettings):
     card: CardSettings = CardSettings()
     api: ApiSettings = ApiSettings()
     slips: SlipSettings = SlipSettings()
+    fleet: FleetSettings = FleetSettings()
 
     def database_url(self) -> str:
         """The configured URL, or the default SQLite file in the user data directory."""

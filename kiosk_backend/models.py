@@ -517,3 +517,39 @@ class SlipLookup(Base):
     serial: Mapped[str | None] = mapped_column(String(22), nullable=True)
     status: Mapped[str] = mapped_column(String(16))  # genuine / expired / revoked / invalid / limited
     reason: Mapped[str] = mapped_column(String(32))
+
+
+# ---------------------------------------------------------------- fleet: heartbeats, commands, uploaded journals
+class FleetState(Base):
+    """The newest heartbeat of a kiosk and the operator's standing service command for it."""
+
+    __tablename__ = "fleet_state"
+
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosk.id"), primary_key=True)
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    software_version: Mapped[str] = mapped_column(String(32), default="")
+    service_state: Mapped[str] = mapped_column(String(16), default="unknown")
+    fault: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    devices: Mapped[str] = mapped_column(Text, default="{}")  # JSON: name → DeviceStatus
+    counters: Mapped[str] = mapped_column(Text, default="{}")  # JSON: name → int
+    journal_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    journal_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    command_mode: Mapped[str] = mapped_column(String(16), default="in_service")
+    command_reason: Mapped[str] = mapped_column(String(80), default="")
+    command_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class KioskJournalEntry(Base):
+    """One uploaded kiosk journal entry; ``(kiosk_id, seq)`` is unique and the chain is checked on arrival."""
+
+    __tablename__ = "kiosk_journal_entry"
+
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosk.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

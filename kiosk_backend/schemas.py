@@ -489,3 +489,98 @@ class SlipDocument(WireModel):
     detail_rows: list[list[str | int]]
     qr_text: str
     verify_hint: str = Field(description="footer line: where and how to verify")
+
+
+# ---------------------------------------------------------------- fleet: heartbeats, service commands, journal upload
+DeviceState = Literal["online", "offline", "hardware_error", "no_device", "unknown"]
+MediaState = Literal["present", "not_present", "jammed", "unknown"]
+PaperState = Literal["full", "low", "out", "unknown"]
+ServiceMode = Literal["in_service", "out_of_service"]
+HEX64 = r"^[0-9a-f]{64}$"
+
+
+class DeviceStatus(WireModel):
+    """One device in the XFS4IoT style: device state, its media, its paper (printers) and the fault if any."""
+
+    device: DeviceState
+    media: MediaState = "unknown"
+    paper: PaperState = "unknown"
+    fault: str | None = Field(default=None, max_length=64, description="stable fault code, e.g. E-PR-002")
+
+
+class HeartbeatRequest(WireModel):
+    """``POST /v1/heartbeats`` (kiosk token): the kiosk's latest state; only the newest one matters."""
+
+    sent_at: datetime
+    software_version: str = Field(max_length=32)
+    service_state: Literal["starting", "in_service", "out_of_service"]
+    fault: str | None = Field(default=None, max_length=64)
+    devices: dict[str, DeviceStatus] = Field(default_factory=dict, max_length=16)
+    counters: dict[str, int] = Field(default_factory=dict, max_length=32)
+    journal_seq: int = Field(ge=0)
+    journal_hash: str = Field(pattern=HEX64)
+
+
+class ServiceCommand(WireModel):
+    """What an operator wants of a kiosk: in service, or out of service with a reason shown on the kiosk."""
+
+    mode: ServiceMode
+    reason: str = Field(default="", max_length=80)
+
+
+class HeartbeatAnswer(WireModel):
+    """The backend's answer: the standing service command (the kiosk obeys the newest one)."""
+
+    received_at: datetime
+    service: ServiceCommand
+    interval_s: int = Field(ge=5, le=3600)
+
+
+class FleetKiosk(WireModel):
+    """One kiosk on the fleet view."""
+
+    kiosk_id: str
+    last_heartbeat_at: datetime | None
+    age_s: float | None
+    stale: bool
+    service_state: str
+    fault: str | None
+    devices: dict[str, DeviceStatus]
+    counters: dict[str, int]
+    software_version: str
+    journal_seq: int
+    journal_uploaded_seq: int
+    command: ServiceCommand
+
+
+class FleetView(WireModel):
+    """``GET /v1/fleet`` (operator token)."""
+
+    generated_at: datetime
+    stale_after_s: int
+    kiosks: list[FleetKiosk]
+
+
+class JournalUploadEntry(WireModel):
+    """One kiosk journal entry as uploaded (the fields its hash covers)."""
+
+    seq: int = Field(ge=1)
+    at: str = Field(max_length=40)
+    kind: str = Field(max_length=64)
+    code: str | None = Field(default=None, max_length=32)
+    detail: str = Field(max_length=4000)
+    prev_hash: str = Field(pattern=HEX64)
+    hash: str = Field(pattern=HEX64)
+
+
+class JournalUpload(WireModel):
+    """``POST /v1/journal`` (kiosk token): a batch of consecutive entries, oldest first."""
+
+    entries: list[JournalUploadEntry] = Field(min_length=1, max_length=500)
+
+
+class JournalAck(WireModel):
+    """The highest sequence number the backend holds contiguously for this kiosk (and its hash)."""
+
+    uploaded_seq: int
+    uploaded_hash: str

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from kiosk.backend_client.protocol import BackendUnavailable
-from kiosk_backend.schemas import Health
+from kiosk_backend.schemas import (
+    Health,
+    HeartbeatAnswer,
+    HeartbeatRequest,
+    JournalAck,
+    JournalUpload,
+    JournalUploadEntry,
+    ServiceCommand,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 STRICT = os.environ.get("KIOSK_TEST_STRICT") == "1"  # set by .ci/run: a missing tool fails instead of skipping
@@ -51,12 +59,28 @@ class FakeBackend:
     def __init__(self, up: bool = True) -> None:
         self.up = up
         self.calls = 0
+        self.beats: list[HeartbeatRequest] = []
+        self.uploaded: list[JournalUploadEntry] = []
+        self.service = ServiceCommand(mode="in_service")
 
     def health(self) -> Health:
         self.calls += 1
         if not self.up:
             raise BackendUnavailable("connection refused")
         return Health(status="ok", version="test", database="ok")
+
+    def heartbeat(self, beat: HeartbeatRequest) -> HeartbeatAnswer:
+        """Answers the command in ``self.service`` (the test plays the operator)."""
+        self.beats.append(beat)
+        if not self.up:
+            raise BackendUnavailable("connection refused")
+        return HeartbeatAnswer(received_at=beat.sent_at, service=self.service, interval_s=30)
+
+    def upload_journal(self, batch: JournalUpload) -> JournalAck:
+        if not self.up:
+            raise BackendUnavailable("connection refused")
+        self.uploaded.extend(batch.entries)
+        return JournalAck(uploaded_seq=batch.entries[-1].seq, uploaded_hash=batch.entries[-1].hash)
 
     def close(self) -> None:
         pass

@@ -28,7 +28,11 @@ from kiosk_backend.schemas import (
     Enrolments,
     ErrorBody,
     Health,
+    HeartbeatAnswer,
+    HeartbeatRequest,
     Injuries,
+    JournalAck,
+    JournalUpload,
     MedicalAccountPage,
     MedicalContracts,
     MedicalVisitPage,
@@ -53,9 +57,16 @@ class HttpBackend:
     :class:`BackendRejected` with the backend's stable error code.
     """
 
-    def __init__(self, base_url: str, token: str = "", timeout_s: float = 5.0) -> None:
+    def __init__(
+        self, base_url: str, token: str = "", timeout_s: float = 5.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._client_options = {"base_url": base_url.rstrip("/") + "/v1", "headers": headers, "timeout": timeout_s}
+        self._client_options = {
+            "base_url": base_url.rstrip("/") + "/v1",
+            "headers": headers,
+            "timeout": timeout_s,
+            "transport": transport,
+        }
         self._client_instance: httpx.Client | None = None
         self._client_lock = threading.Lock()
 
@@ -203,6 +214,14 @@ class HttpBackend:
     def slip_keys(self) -> SlipKeys:
         """``GET /v1/slip-keys``: the slip public keys this backend publishes (``kiosk verify-slip``)."""
         return self._call("GET", "/slip-keys", SlipKeys)
+
+    def heartbeat(self, beat: HeartbeatRequest) -> HeartbeatAnswer:
+        """``POST /v1/heartbeats``."""
+        return self._call("POST", "/heartbeats", HeartbeatAnswer, beat)
+
+    def upload_journal(self, batch: JournalUpload) -> JournalAck:
+        """``POST /v1/journal``."""
+        return self._call("POST", "/journal", JournalAck, batch)
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -19,7 +19,11 @@ from kiosk_backend.schemas import (
     ContributionPage,
     Enrolments,
     Health,
+    HeartbeatAnswer,
+    HeartbeatRequest,
     Injuries,
+    JournalAck,
+    JournalUpload,
     MedicalAccountPage,
     MedicalContracts,
     MedicalVisitPage,
@@ -162,6 +166,13 @@ class Backend(Protocol):
 
     def end_session(self, citizen_token: str) -> SessionEnded:
         """Void the citizen token (card removed / 退出)."""
+
+    def heartbeat(self, beat: HeartbeatRequest) -> HeartbeatAnswer:
+        """Report the kiosk's state; the answer carries the operators' service command. Raises like the others."""
+        ...
+
+    def upload_journal(self, batch: JournalUpload) -> JournalAck:
+        """Send journal entries that continue the chain; answers the highest contiguous seq held."""
         ...
 
     def close(self) -> None:

@@ -41,10 +41,13 @@ class StatusBar(Horizontal):
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
-        for label in self.query("#status-time").results(Static):  # absent while the screen is being replaced
+        for label in self.query("#status-time").results(Static):  # none while the screen is being torn down
             label.update(self._clock.now().strftime("%Y-%m-%d %H:%M:%S"))
 
     def watch_state(self, state: ServiceState) -> None:
-        for label in self.query("#status-state").results(Static):
-            label.update(tr(_STATE_KEYS[state], self._language))
-            label.set_class(state is ServiceState.OUT_OF_SERVICE, "-offline")
+        for label in self.query("#status-state").results(Static):  # none while the screen is being torn down
+            self._show_state(label, state)
+
+    def _show_state(self, label: Static, state: ServiceState) -> None:
+        label.update(tr(_STATE_KEYS[state], self._language))
+        label.set_class(state is ServiceState.OUT_OF_SERVICE, "-offline")
