@@ -69,7 +69,7 @@ def test_ordinary_logins(service: LoginService, card_id: str) -> None:
     assert session.holder is not None and session.holder.name == demo.name
     assert session.card_session is not None and session.card_session.role == demo.role
     assert not session.restricted and not session.must_change_pin and session.reminders == []
-    assert ask.prompts == [PinPrompt(demo.pin_tries_left)]
+    assert ask.prompts == [PinPrompt(demo.pin_tries_left, card_no=demo.card_no)]
     assert result.card.apdu_count == LOGIN_APDUS[demo.profile]
     session.require_state_change()
 

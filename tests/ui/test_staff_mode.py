@@ -122,7 +122,7 @@ async def test_f12_opens_staff_login_only_between_citizen_sessions(tmp_path: Pat
     app = kiosk.app()
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, AttractScreen))
-        app.push_screen(MessageScreen("take_card.title", "take_card.body"))  # a citizen's screen
+        app.push_screen(MessageScreen.from_keys("take_card.title", "take_card.body"))  # a citizen's screen
         await pilot.pause(0.05)
         await pilot.press("f12")
         await pilot.pause(0.1)
