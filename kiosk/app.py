@@ -240,18 +240,36 @@ class KioskApp(App[None], inherit_bindings=False):
 
     def reader_attached(self, reader: str) -> None:
         log.info("reader attached: %s", reader)
+        self.context.reader_state.reader(reader, attached=True)
+        self._on_ui(self._reader_changed)
 
     def reader_detached(self, reader: str) -> None:
         log.info("reader detached: %s", reader)
+        self.context.reader_state.reader(reader, attached=False)
+        self._on_ui(self._reader_changed)
 
     def card_inserted(self, reader: str, atr: bytes) -> None:
+        self.context.reader_state.card(reader, present=True)
         self._on_ui(self._card_in, reader)
 
     def card_removed(self, reader: str) -> None:
+        self.context.reader_state.card(reader, present=False)
         self._on_ui(self._card_out, reader)
 
     def service_changed(self, available: bool) -> None:
         log.info("PC/SC service %s", "available" if available else "unavailable")
+        self.context.reader_state.service_changed(available)
+        self._on_ui(self._reader_changed)
+
+    def _reader_changed(self) -> None:
+        """A reader came or went: re-apply the per-function rules (no reader → 暂停服务 with the reason)."""
+        if self.is_running:
+            self._reevaluate_devices()
+
+    @work(thread=True, exclusive=True, group="devices", exit_on_error=False)
+    def _reevaluate_devices(self) -> None:
+        self.context.devices.read()
+        self.call_from_thread(self._apply_availability, self.context.availability.reevaluate())
 
     def action_demo_insert(self) -> None:
         if self.context.demo_slot is not None:

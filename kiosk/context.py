@@ -10,9 +10,9 @@ from kiosk.clock import Clock
 from kiosk.config import KioskSettings
 from kiosk.journal import Journal
 from kiosk.services.availability import AvailabilityMonitor
-from kiosk.services.card_reader import DemoCardSlot, MonitorFactory
+from kiosk.services.card_reader import CardReaderState, DemoCardSlot, MonitorFactory
 from kiosk.services.counters import Counters
-from kiosk.services.devices import DeviceRegistry
+from kiosk.services.devices import CARD_READER, DeviceRegistry
 from kiosk.services.heartbeat import HeartbeatSender
 from kiosk.services.journal_upload import JournalUploader
 from kiosk.services.journal_writer import JournalWriter
@@ -39,6 +39,7 @@ class KioskContext:
     demo_slot: DemoCardSlot | None = None
     demo: bool = False
     pension_rules: PensionRules | None = None
+    reader_state: CardReaderState = field(default_factory=CardReaderState)
     control: ServiceControl | None = None
     devices: DeviceRegistry = field(default_factory=DeviceRegistry)
     heartbeat: HeartbeatSender | None = None
@@ -64,6 +65,9 @@ class KioskContext:
         """
         state = StateFile(state_path)
         devices = devices or DeviceRegistry()
+        reader_state = CardReaderState()
+        if card_monitor is not None:
+            devices.set_probe(CARD_READER, reader_state)
         control = ServiceControl(state, clock, journal)
         counters = Counters(state, clock, journal)
         monitor = AvailabilityMonitor(
@@ -98,6 +102,7 @@ class KioskContext:
             demo_slot=demo_slot,
             demo=demo_slot is not None,
             pension_rules=load_pension_rules(),
+            reader_state=reader_state,
             control=control,
             devices=devices,
             heartbeat=heartbeat,

@@ -5,6 +5,7 @@ The app gives a listener; callbacks arrive on the monitor's thread (or the calle
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -16,6 +17,10 @@ from kiosk.cardreader.monitor import ReaderMonitor
 from kiosk.cardreader.transport import CardTransport
 from kiosk_backend.demo_cards import DemoCard, DemoCards
 from kiosk_backend.identifiers import mask_name
+from kiosk_backend.schemas import DeviceStatus
+
+READER_SERVICE_DOWN = "E-CR-002"  # pcscd not running
+NO_READER = "E-CR-003"  # no reader attached
 
 
 class CardMonitor(Protocol):
@@ -80,3 +85,46 @@ class DemoCardSlot:
     def listing(self) -> list[tuple[str, str, str]]:
         """(id, masked name, PIN) of every demo card, for the attract screen in demo mode only."""
         return [(card.id, mask_name(card.name), card.pin) for card in self.cards.cards]
+
+
+class CardReaderState:
+    """The card reader as a device (XFS style), kept up to date from the monitor's events; a ``DeviceProbe``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._service = True
+        self._readers: set[str] = set()
+        self._cards: set[str] = set()
+        self._seen_service = False
+
+    def service_changed(self, available: bool) -> None:
+        """pcscd came or went."""
+        with self._lock:
+            self._service = available
+            self._seen_service = True
+            if not available:
+                self._readers.clear()
+                self._cards.clear()
+
+    def reader(self, name: str, attached: bool) -> None:
+        """A reader appeared or went away."""
+        with self._lock:
+            (self._readers.add if attached else self._readers.discard)(name)
+            if not attached:
+                self._cards.discard(name)
+
+    def card(self, reader: str, present: bool) -> None:
+        """A card went in or out."""
+        with self._lock:
+            (self._cards.add if present else self._cards.discard)(reader)
+
+    def status(self) -> DeviceStatus:
+        """offline (no PC/SC service), no_device (no reader), or online with the card as media."""
+        with self._lock:
+            if not self._seen_service:
+                return DeviceStatus(device="unknown")
+            if not self._service:
+                return DeviceStatus(device="offline", fault=READER_SERVICE_DOWN)
+            if not self._readers:
+                return DeviceStatus(device="no_device", fault=NO_READER)
+            return DeviceStatus(device="online", media="present" if self._cards else "not_present")
