@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.backend_client.embedded import EmbeddedBackend
+from kiosk.backend_client.http_client import HttpBackend
+from kiosk.backend_client.protocol import BackendUnavailable
 from kiosk.cardreader.emulator.lab import READER, CardSimProcess, PrivatePcscd
 from kiosk.cardreader.errors import CardRemoved, PinBlocked
 from kiosk.cardreader.monitor import ReaderMonitor
@@ -94,7 +97,7 @@ class Lab:
         self.sim.send("insert")
         self.events.wait("inserted", mark)
 
-    def login(self, pins: list[str]) -> LoginResult:
+    def login(self, pins: list[str], service: LoginService | None = None) -> LoginResult:
         answers = iter(pins)
 
         def ask(_prompt: PinPrompt) -> Pin | None:
@@ -102,7 +105,7 @@ class Lab:
 
         transport = self.monitor.open(READER)
         transport.connect()
-        return self.service.login(transport, ask)
+        return (service or self.service).login(transport, ask)
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +158,42 @@ def test_every_demo_card_through_pcscd(lab: Lab, debug_logs: pytest.LogCaptureFi
         c.ssn for c in CARDS.cards if c.id not in ("blocked", "formal-loss")
     }
     _assert_no_pin(lab, debug_logs.text)
+
+
+def test_every_demo_card_through_pcscd_against_the_real_backend(lab: Lab, tmp_path: Path) -> None:
+    """The same cards through the same pcscd, with INTERNAL AUTHENTICATE checked by the records backend itself
+    (a real `kiosk-backend serve` process with the demo people and the test issuer key)."""
+    with EmbeddedBackend(tmp_path / "records.sqlite3", tmp_path / "backend.log") as embedded:
+        backend = HttpBackend(embedded.url, token=embedded.kiosk_token, timeout_s=10)
+        try:
+            _wait_healthy(backend)
+            service = LoginService(backend, SystemClock())
+            for demo in CARDS.cards:
+                lab.insert(demo.id)
+                if demo.id == "blocked":
+                    with pytest.raises(PinBlocked):
+                        lab.login([], service)
+                    continue
+                result = lab.login([demo.pin], service)
+                session = result.session
+                assert session.active and session.holder is not None and session.holder.ssn == demo.ssn
+                assert session.restricted == (demo.status in ("temporary_loss", "formal_loss"))
+                assert session.card_session is not None and session.card_session.role == demo.role
+                result.card.transport.disconnect()
+        finally:
+            backend.close()
+
+
+def _wait_healthy(backend: HttpBackend, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            backend.health()
+            return
+        except BackendUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def test_wrong_pin_countdown_to_blocked_and_change_pin_through_pcscd(
