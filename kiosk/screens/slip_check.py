@@ -18,6 +18,7 @@ from kiosk.services.slip_check import CheckAnswer, SlipChecker, looks_like_qr
 from kiosk.widgets.busy import BusyIndicator
 
 IDLE_S = 120.0
+MAX_INPUT = 2000  # a slip QR text is about 500 characters
 Step = Literal["serial", "code", "checking", "answer"]
 
 
@@ -39,7 +40,7 @@ class SlipCheckScreen(KioskScreen):
         with Vertical(id="check-body"):
             yield Static(tr("check.title", self.language), id="check-title")
             yield Static(self._prompt(), id="check-prompt")
-            yield Input(id="check-input", max_length=400)
+            yield Input(id="check-input", max_length=MAX_INPUT)
             yield BusyIndicator(tr("busy.loading", self.language), id="check-busy")
             yield Static(self._answer_text(), id="check-answer")
             yield Static(tr("check.keys", self.language), id="check-keys")
