@@ -134,6 +134,8 @@ class SlipScreen(KioskScreen):
             return
         offered = self.desk.printing_offered()
         self.app.call_from_thread(self._show_preview, doc, offered)
+        if offered:
+            self.desk.prepare(doc)
 
     def _failed_to_issue(self, code: str) -> None:
         self.error_code = code

@@ -12,7 +12,7 @@ from datetime import date, timedelta, timezone
 
 from kiosk.backend_client.protocol import Backend, BackendRejected, BackendUnavailable
 from kiosk.printing.printers import Printer
-from kiosk.printing.render import Layout
+from kiosk.printing.render import Layout, prepare_slip
 from kiosk.services.journal_writer import JournalWriter
 from kiosk.services.slip_printing import SlipPrintOutcome, print_slip, printing_offered
 from kiosk_backend.identifiers import mask_name
@@ -138,6 +138,11 @@ class SlipDesk:
             self._issued[key] = doc
             self._record("slip.issued", None, doc)
         return self._issued[key]
+
+    @staticmethod
+    def prepare(doc: SlipDocument) -> None:
+        """Encode the QR while the preview shows, so that printing starts at once."""
+        prepare_slip(doc)
 
     def is_reprint(self, doc: SlipDocument) -> bool:
         """Printing ``doc`` now would be a 补打 (it was printed before in this visit)."""
