@@ -148,11 +148,11 @@ async def open_slip(pilot: Pilot[None], app: KioskApp, *digits: str) -> SlipScre
     return screen
 
 
-async def test_print_reprint_and_read_the_slip_back(demo: Demo, tmp_path: Path) -> None:
+async def test_print_reprint_and_read_the_slip_back(demo: Demo) -> None:
     require_tool("pdftoppm")
     require_tool("zbarimg")
-    spool = tmp_path / "spool"
-    demo.context.printer = DirectoryPrinter(spool)
+    demo.context.printer = None  # the configured printer: demo mode's default, the directory printer
+    spool = demo.data_dir / "printed"
     app = KioskApp(demo.context)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, app, "citizen")
@@ -161,6 +161,7 @@ async def test_print_reprint_and_read_the_slip_back(demo: Demo, tmp_path: Path) 
         assert doc is not None and screen.offered
         shown = screen_text(app)
         assert doc.serial in shown and doc.check_code in shown and "王**" in shown and "王建国" not in shown
+        assert isinstance(demo.context.printer, DirectoryPrinter) and demo.context.printer.directory == spool
         await pilot.press("1")
         await wait_for(pilot, lambda: screen.stage in ("done", "failed"))
         assert screen.stage == "done" and "请取走您的凭证" in screen_text(app) and "（补打）" not in screen_text(app)
