@@ -35,6 +35,7 @@ from kiosk.screens.message import MessageScreen
 from kiosk.screens.out_of_service import OutOfServiceScreen
 from kiosk.screens.pin import PinScreen
 from kiosk.screens.query import QueryScreen
+from kiosk.screens.slips import SlipScreen
 from kiosk.screens.staff.base import StaffScreen
 from kiosk.screens.staff.login import StaffLoginScreen
 from kiosk.services.activity import ActivityState
@@ -390,12 +391,18 @@ class KioskApp(App[None], inherit_bindings=False):
             else:
                 sub = [MenuEntry(q, specs[q].title_key, functools.partial(self._open_query, specs[q])) for q in keys]
                 entries.append(MenuEntry(key, label_key, functools.partial(self._open_menu, label_key, sub)))
+        entries.append(MenuEntry("slips", "menu.slips", self._open_slips))  # 8 打印凭证
         holder = self._visit.session.holder
         greeting = mask_name(holder.name) if holder is not None else ""
         return MenuScreen("menu.title", entries, self.logout, main=True, greeting=greeting)
 
     def _open_query(self, spec: QuerySpec) -> None:
         self.push_screen(QueryScreen(spec))
+
+    def _open_slips(self) -> None:
+        visit = self._visit
+        if visit is not None:
+            self.push_screen(SlipScreen(self.context.slip_desk(visit, lambda: visit.session.token)))
 
     def _open_menu(self, title_key: str, entries: list[MenuEntry]) -> None:
         self.push_screen(MenuScreen(title_key, entries, self.logout, main=False))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from kiosk.backend_client.protocol import Backend
 from kiosk.clock import Clock
 from kiosk.config import KioskSettings
 from kiosk.journal import Journal
+from kiosk.printing.printers import Printer, printer_from_settings
 from kiosk.services.availability import AvailabilityMonitor
 from kiosk.services.card_reader import CardReaderState, DemoCardSlot, MonitorFactory
 from kiosk.services.counters import Counters
@@ -19,6 +21,7 @@ from kiosk.services.journal_writer import JournalWriter
 from kiosk.services.login import LoginService
 from kiosk.services.pension_estimate import PensionRules, load_pension_rules
 from kiosk.services.service_control import ServiceControl
+from kiosk.services.slip_desk import SlipDesk, desk_for
 from kiosk.services.staff import StaffService
 from kiosk.services.staff_auth import PassphraseAuthenticator, StaffAuthenticator
 from kiosk.services.state_file import StateFile
@@ -46,6 +49,7 @@ class KioskContext:
     uploader: JournalUploader | None = None
     staff: StaffService | None = None
     staff_auth: StaffAuthenticator | None = None
+    printer: Printer | None = None  # None: the configured one, built on first use (tests put a fake here)
 
     @classmethod
     def create(
@@ -109,4 +113,26 @@ class KioskContext:
             uploader=uploader,
             staff=staff,
             staff_auth=staff_auth,
+        )
+
+    def slip_printer(self) -> Printer:
+        """The slip printer of ``[printer]`` (the directory printer, <data dir>/printed, by default)."""
+        if self.printer is None:
+            section = self.settings.printer
+            self.printer = printer_from_settings(
+                section.kind,
+                directory=section.directory or self.settings.resolved_data_dir() / "printed",
+                queue=section.queue,
+                server=section.cups_server,
+                job_timeout_s=section.job_timeout_s,
+            )
+        return self.printer
+
+    def slip_desk(self, visit: object, token: Callable[[], str]) -> SlipDesk:
+        """The slip desk of a citizen visit (one per visit: a slip printed again is a 补打 with the same serial)."""
+        return desk_for(
+            visit,
+            lambda: SlipDesk(
+                self.backend, token, self.slip_printer(), self.settings.printer.layout, self.journal_writer
+            ),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -49,6 +50,7 @@ def kiosk_context(settings: KioskSettings, demo: bool, clock: Clock | None = Non
         card_monitor: MonitorFactory = demo_slot.monitor if demo_slot is not None else pcsc_monitor
         state_path = settings.resolved_data_dir() / "maintenance-state.json"
         context = KioskContext.create(settings, clock, backend, journal, card_monitor, demo_slot, state_path=state_path)
+        threading.Thread(target=_warm_up_printing, name="slip-warm-up", daemon=True).start()
         yield context
     finally:
         if context is not None and context.journal_writer is not None:
@@ -58,6 +60,13 @@ def kiosk_context(settings: KioskSettings, demo: bool, clock: Clock | None = Non
         backend.close()
         if embedded is not None:
             embedded.stop()
+
+
+def _warm_up_printing() -> None:
+    """Load reportlab and the CJK font off the UI thread so the first slip is quick."""
+    from kiosk.printing.render import warm_up
+
+    warm_up()
 
 
 def run_kiosk(settings: KioskSettings, demo: bool) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 
 from kiosk_backend import __version__
-from kiosk_backend.api import card_services, card_sessions, fleet, health, me, slip_keys
+from kiosk_backend.api import card_services, card_sessions, fleet, health, me, slip_keys, slips
 from kiosk_backend.api.deps import KioskTokenCache, require_kiosk
 from kiosk_backend.api.limits import BodySizeLimit
 from kiosk_backend.config import BackendSettings, load_backend_settings
@@ -30,7 +30,7 @@ def create_app(settings: BackendSettings) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     app.include_router(health.router, prefix="/v1")
-    for router in (card_sessions.router, me.router, card_services.router):
+    for router in (card_sessions.router, me.router, card_services.router, slips.router):
         app.include_router(router, prefix="/v1", dependencies=[Depends(require_kiosk)])
     app.include_router(slip_keys.router, prefix="/v1")
     app.include_router(verify_page.router)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from kiosk_backend.settings_files import ConfigError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from kiosk_backend.config import BackendSettings
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_USAGE = 0, 1, 2
@@ -90,8 +92,22 @@ def _demo_setup(settings: BackendSettings) -> None:
         token = os.environ.get(DEMO_KIOSK_TOKEN_ENV, "")
         if token:
             register_kiosk(engine, DEMO_KIOSK_ID, token=token, replace=True)
+        _demo_slip_keys(engine, settings)
     finally:
         engine.dispose()
+
+
+def _demo_slip_keys(engine: Engine, settings: BackendSettings) -> None:
+    """Demo mode: the slip keys on first start (``keys init``, idempotent) so slips can be issued at once."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+
+    from kiosk_backend.services.slip_keys import MasterKey, init_keys
+
+    master = MasterKey.load_or_create(settings.slip_master_key_path())
+    with Session(engine) as db, db.begin():
+        init_keys(db, master, datetime.now(UTC).replace(microsecond=0))
 
 
 def _seed(args: argparse.Namespace) -> int:

@@ -584,3 +584,44 @@ class JournalAck(WireModel):
 
     uploaded_seq: int
     uploaded_hash: str
+
+
+class SlipIssueRequest(WireModel):
+    """``POST /v1/me/slips``: which slip and which period (``year`` for 权益记录单, ``from``/``to`` for 缴费明细)."""
+
+    kind: SlipKind
+    year: int | None = Field(default=None, ge=1990, le=2999, description="QYJLD: the year")
+    from_period: int | None = Field(default=None, ge=199001, le=299912, description="JFMX: first month, YYYYMM")
+    to_period: int | None = Field(default=None, ge=199001, le=299912, description="JFMX: last month, YYYYMM")
+
+
+class SlipOutcomeRequest(WireModel):
+    """``POST /v1/me/slips/{serial}/outcome``: what happened at the printer (a reprint counts 补打)."""
+
+    printed: bool
+    reason: str | None = Field(default=None, max_length=40, pattern=r"^[a-z_]+$")
+    reprint: bool = False
+
+
+class SlipOutcome(WireModel):
+    """The archived slip's state after an outcome report."""
+
+    serial: str
+    status: Literal["issued", "printed", "failed"]
+    reprint_count: int
+
+
+class SlipCheckRequest(WireModel):
+    """``POST /v1/slips/check``: serial + check code typed at a kiosk (case- and dash-insensitive)."""
+
+    serial: str = Field(max_length=64)
+    check_code: str = Field(max_length=64)
+
+
+class SlipCheckResult(WireModel):
+    """The verification answer with the archived content (masked) when the serial and code match."""
+
+    status: Literal["genuine", "expired", "revoked", "invalid", "limited"]
+    reason: str
+    archived: SlipDocument | None = None
+    checked_at: datetime

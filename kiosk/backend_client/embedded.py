@@ -65,6 +65,8 @@ class EmbeddedBackend:
         self._port = listener.getsockname()[1]
         env = dict(os.environ)
         env["KIOSK_BACKEND_DATABASE__URL"] = f"sqlite:///{self.database_file}"
+        env["KIOSK_BACKEND_SLIPS__MASTER_KEY_FILE"] = str(self.database_file.with_name("demo-slip-master.key"))
+        env["KIOSK_BACKEND_SLIPS__VERIFY_BASE_URL"] = self.url
         env["KIOSK_BACKEND_CARD__ISSUER_KEY"] = load_demo_cards().test_issuer_key  # test key: demo mode only
         env[DEMO_KIOSK_TOKEN_ENV] = self.kiosk_token
         self.log_file.parent.mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,13 @@ from kiosk_backend.schemas import (
     PensionAccount,
     PersonInfo,
     SessionEnded,
+    SlipCheckRequest,
+    SlipCheckResult,
+    SlipDocument,
+    SlipIssueRequest,
     SlipKeys,
+    SlipOutcome,
+    SlipOutcomeRequest,
     Transfers,
 )
 
@@ -210,6 +216,25 @@ class HttpBackend:
     def end_session(self, citizen_token: str) -> SessionEnded:
         """``POST /v1/me/session/end``."""
         return self._call("POST", "/me/session/end", SessionEnded, citizen=citizen_token)
+
+    def issue_slip(
+        self, citizen_token: str, request: SlipIssueRequest, idempotency_key: str | None = None
+    ) -> SlipDocument:
+        """``POST /v1/me/slips``."""
+        return self._call("POST", "/me/slips", SlipDocument, request, citizen=citizen_token, key=idempotency_key)
+
+    def report_slip_outcome(
+        self, citizen_token: str, serial: str, outcome: SlipOutcomeRequest, idempotency_key: str | None = None
+    ) -> SlipOutcome:
+        """``POST /v1/me/slips/{serial}/outcome``."""
+        path = f"/me/slips/{serial}/outcome"
+        return self._call("POST", path, SlipOutcome, outcome, citizen=citizen_token, key=idempotency_key)
+
+    def check_slip(self, serial: str, check_code: str) -> SlipCheckResult:
+        """``POST /v1/slips/check`` (a lookup: no state of the kiosk changes, the backend logs it)."""
+        return self._call(
+            "POST", "/slips/check", SlipCheckResult, SlipCheckRequest(serial=serial, check_code=check_code)
+        )
 
     def slip_keys(self) -> SlipKeys:
         """``GET /v1/slip-keys``: the slip public keys this backend publishes (``kiosk verify-slip``)."""

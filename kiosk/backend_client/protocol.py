@@ -31,6 +31,12 @@ from kiosk_backend.schemas import (
     PensionAccount,
     PersonInfo,
     SessionEnded,
+    SlipCheckResult,
+    SlipDocument,
+    SlipIssueRequest,
+    SlipKeys,
+    SlipOutcome,
+    SlipOutcomeRequest,
     Transfers,
 )
 
@@ -173,6 +179,27 @@ class Backend(Protocol):
 
     def upload_journal(self, batch: JournalUpload) -> JournalAck:
         """Send journal entries that continue the chain; answers the highest contiguous seq held."""
+        ...
+
+    # Record slips (SLIP_SPEC.md): issued for the logged-in citizen, verified by anyone at the kiosk.
+    def issue_slip(
+        self, citizen_token: str, request: SlipIssueRequest, idempotency_key: str | None = None
+    ) -> SlipDocument:
+        """A signed, archived slip of the citizen's records (serial, check code, QR text)."""
+        ...
+
+    def report_slip_outcome(
+        self, citizen_token: str, serial: str, outcome: SlipOutcomeRequest, idempotency_key: str | None = None
+    ) -> SlipOutcome:
+        """Printed / failed + reason (a reprint counts 补打)."""
+        ...
+
+    def check_slip(self, serial: str, check_code: str) -> SlipCheckResult:
+        """权益单校验 by serial + check code (logged and rate-limited by the backend)."""
+        ...
+
+    def slip_keys(self) -> SlipKeys:
+        """The slip public keys and revoked serials the backend publishes (offline verification)."""
         ...
 
     def close(self) -> None:

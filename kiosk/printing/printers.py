@@ -7,6 +7,7 @@ paper. A job that does not finish within the timeout is cancelled and reported a
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 import re
@@ -126,14 +127,26 @@ class DirectoryPrinter:
         if not self.status().ready:
             return PrintResult(False, "not_ready")
         safe = re.sub(r"[^0-9A-Za-z_.-]", "_", title)[:80] or "slip"
-        target = self.directory / f"{time.strftime('%Y%m%d-%H%M%S')}-{safe}.pdf"
+        stem = f"{time.strftime('%Y%m%d-%H%M%S')}-{safe}"
         try:
             with tempfile.NamedTemporaryFile(dir=self.directory, suffix=".part", delete=False) as handle:
                 handle.write(pdf)
-            os.replace(handle.name, target)
+            target = self._free_name(stem, handle.name)
         except OSError as exc:
             return PrintResult(False, "error", detail=exc.strerror or "write failed")
         return PrintResult(True, job_id=target.name)
+
+    def _free_name(self, stem: str, written: str) -> Path:
+        """Move the written file to ``stem.pdf`` (``stem-2.pdf``… when two jobs share a second): never overwrite."""
+        for number in range(1, 1000):
+            target = self.directory / (f"{stem}.pdf" if number == 1 else f"{stem}-{number}.pdf")
+            try:
+                os.link(written, target)
+            except FileExistsError:
+                continue
+            os.unlink(written)
+            return target
+        raise OSError(errno.EEXIST, "no free file name in the spool directory")
 
 
 # ---------------------------------------------------------------- CUPS

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.widgets import Static
 
 from kiosk.i18n import tr
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.slip_check import SlipCheckScreen
 
 CARD_PICTURE = """\
 ┌──────────────────────────┐
@@ -16,6 +18,9 @@ CARD_PICTURE = """\
 │                          │
 │   ▼ 芯片朝上插入 ▼       │
 └──────────────────────────┘"""
+
+
+VERIFY_SLIP_KEY = "2"
 
 
 class AttractScreen(KioskScreen):
@@ -32,6 +37,7 @@ class AttractScreen(KioskScreen):
             yield Static(tr("attract.insert_card", "zh"), id="insert-zh")
             yield Static(tr("attract.insert_card", "en"), id="insert-en")
             yield Static(tr("attract.insert_hint", self.language), id="insert-hint")
+            yield Static(tr("attract.verify_slip", self.language), id="attract-verify")
             if self.context.demo_slot is not None:
                 yield Static(self._demo_listing(), id="demo-cards")
         yield self.status_bar()
@@ -42,3 +48,17 @@ class AttractScreen(KioskScreen):
         cards = [tr("demo.card", self.language, id=i, name=n, pin=p) for i, n, p in self.context.demo_slot.listing()]
         rows = ["    ".join(cards[i : i + 2]) for i in range(0, len(cards), 2)]
         return "\n".join([tr("demo.title", self.language), *rows])
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == VERIFY_SLIP_KEY:
+            event.stop()
+            self.open_slip_check()
+
+    def on_click(self, event: events.Click) -> None:
+        if event.widget is not None and event.widget.id == "attract-verify":
+            event.stop()
+            self.open_slip_check()
+
+    def open_slip_check(self) -> None:
+        """权益单校验 — for anyone, without a card."""
+        self.app.push_screen(SlipCheckScreen())

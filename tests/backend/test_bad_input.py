@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from sqlalchemy.orm import Session
 
 from kiosk_backend.app import create_app
+from kiosk_backend.config import SlipSettings
 from kiosk_backend.db import make_engine, upgrade_to_head
 from kiosk_backend.seed.load import seed_database
 from kiosk_backend.services.kiosks import register_kiosk
+from kiosk_backend.services.slip_keys import MasterKey, init_keys
 from tests.backend.conftest import DEMO, backend_settings, card_identity, citizen, idem, login
 
 
@@ -86,8 +90,12 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI
     engine = make_engine(url)
     seed_database(engine, 12, 3, DEMO.cards)
     token = register_kiosk(engine, "NX-FUZZ")
+    key_file = tmp_path_factory.mktemp("fuzz-keys") / "slip-master.key"  # slips issue and check for real
+    with Session(engine) as db, db.begin():
+        init_keys(db, MasterKey.load_or_create(key_file), datetime.now(UTC))
     engine.dispose()
-    app = create_app(backend_settings(url))
+    config = backend_settings(url)
+    app = create_app(config.model_copy(update={"slips": SlipSettings(master_key_file=str(key_file))}))
     with TestClient(app) as client:
         client.headers["Authorization"] = f"Bearer {token}"
         session = login(client, "retiree")
