@@ -65,6 +65,7 @@ async def login(pilot: Pilot[None], app: KioskApp, card_id: str) -> None:
     await wait_for(pilot, lambda: isinstance(app.screen, PinScreen))
     await type_pin(pilot, CARDS.by_id(card_id).pin)
     await wait_for(pilot, lambda: isinstance(app.screen, MenuScreen | MessageScreen) and app._visit is not None)
+    await wait_for(pilot, lambda: screen_text(app) != "")  # composed
 
 
 async def test_visit_with_every_query_then_card_removal(demo: tuple[KioskContext, FakeClock]) -> None:
