@@ -35,6 +35,7 @@ from kiosk.screens.message import MessageScreen
 from kiosk.screens.out_of_service import OutOfServiceScreen
 from kiosk.screens.pin import PinScreen
 from kiosk.screens.query import QueryScreen
+from kiosk.screens.slip_check import SlipCheckScreen
 from kiosk.screens.slips import SlipScreen
 from kiosk.screens.staff.base import StaffScreen
 from kiosk.screens.staff.login import StaffLoginScreen
@@ -283,6 +284,8 @@ class KioskApp(App[None], inherit_bindings=False):
     # ------------------------------------------------------------ the visit
     def _card_in(self, reader: str) -> None:
         self._present = reader
+        if isinstance(self.screen, SlipCheckScreen) and self.in_service:
+            self.screen.leave()  # a card inserted during 权益单校验 starts the visit
         if self._reader is not None or not isinstance(self.screen, AttractScreen) or not self.in_service:
             return  # a card is being served, or the kiosk cannot serve: the screen already says what to do
         self._reader = reader

@@ -283,6 +283,19 @@ async def test_slip_check_screen_by_code_and_by_qr(demo: Demo) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, AttractScreen))
 
 
+async def test_a_card_inserted_during_the_check_starts_the_visit(demo: Demo) -> None:
+    app = KioskApp(demo.context)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.in_service)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, SlipCheckScreen))
+        assert demo.context.demo_slot is not None
+        demo.context.demo_slot.insert("citizen")
+        await wait_for(pilot, lambda: isinstance(app.screen, PinScreen))
+        assert not any(isinstance(s, SlipCheckScreen) for s in app.screen_stack)
+        await logout(pilot, app)
+
+
 async def test_the_demo_backend_has_slip_keys_on_first_start(demo: Demo) -> None:
     app = KioskApp(demo.context)
     async with app.run_test(size=SIZE) as pilot:
