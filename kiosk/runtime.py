@@ -50,7 +50,9 @@ def kiosk_context(settings: KioskSettings, demo: bool, clock: Clock | None = Non
         card_monitor: MonitorFactory = demo_slot.monitor if demo_slot is not None else pcsc_monitor
         state_path = settings.resolved_data_dir() / "maintenance-state.json"
         context = KioskContext.create(settings, clock, backend, journal, card_monitor, demo_slot, state_path=state_path)
-        threading.Thread(target=_warm_up_printing, name="slip-warm-up", daemon=True).start()
+        warm_up = threading.Timer(WARM_UP_DELAY_S, _warm_up_printing)  # after the first paint: it holds the GIL
+        warm_up.daemon = True
+        warm_up.start()
         yield context
     finally:
         if context is not None and context.journal_writer is not None:
@@ -60,6 +62,9 @@ def kiosk_context(settings: KioskSettings, demo: bool, clock: Clock | None = Non
         backend.close()
         if embedded is not None:
             embedded.stop()
+
+
+WARM_UP_DELAY_S = 3.0
 
 
 def _warm_up_printing() -> None:

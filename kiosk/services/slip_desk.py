@@ -9,14 +9,17 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from kiosk.backend_client.protocol import Backend, BackendRejected, BackendUnavailable
 from kiosk.printing.printers import Printer
-from kiosk.printing.render import Layout, prepare_slip
 from kiosk.services.journal_writer import JournalWriter
 from kiosk.services.slip_printing import SlipPrintOutcome, print_slip, printing_offered
 from kiosk_backend.identifiers import mask_name
 from kiosk_backend.schemas import SlipDocument, SlipIssueRequest, SlipKind, SlipOutcomeRequest
+
+if TYPE_CHECKING:  # reportlab loads on first use (or the warm-up thread), not on the kiosk's start path
+    from kiosk.printing.render import Layout
 
 log = logging.getLogger(__name__)
 BEIJING = timezone(timedelta(hours=8))
@@ -142,6 +145,8 @@ class SlipDesk:
     @staticmethod
     def prepare(doc: SlipDocument) -> None:
         """Encode the QR while the preview shows, so that printing starts at once."""
+        from kiosk.printing.render import prepare_slip
+
         prepare_slip(doc)
 
     def is_reprint(self, doc: SlipDocument) -> bool:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kiosk.printing.fonts import PrintingUnavailable, find_cjk_font
 from kiosk.printing.printers import Printer
-from kiosk.printing.render import Layout, render_slip
 from kiosk_backend.schemas import SlipDocument
+
+if TYPE_CHECKING:  # reportlab loads on first use (or the warm-up thread), not on the kiosk's start path
+    from kiosk.printing.render import Layout
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "printed": ("打印完成，请取走您的权益单", "Printed — please take your slip"),
@@ -50,6 +53,8 @@ def print_slip(
 ) -> SlipPrintOutcome:
     """Render and print; a reprint in the same session keeps the serial and is marked 补打."""
     try:
+        from kiosk.printing.render import render_slip
+
         pdf = render_slip(doc, layout, reprint=reprint)
     except PrintingUnavailable:
         return _outcome(False, "unavailable")
