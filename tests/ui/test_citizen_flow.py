@@ -263,3 +263,38 @@ async def test_backend_down_mid_session_shows_a_calm_error(demo: tuple[KioskCont
         slot.remove()
         await wait_for(pilot, lambda: isinstance(app.screen, AttractScreen))
         assert app._visit is None
+
+
+async def test_card_removed_while_a_query_is_loading(demo: tuple[KioskContext, FakeClock]) -> None:
+    """The card leaves mid-query: the visit ends at once; the answer arriving later lands nowhere."""
+    import threading
+
+    context, _clock = demo
+    slot = context.demo_slot
+    assert slot is not None
+    app = KioskApp(context)
+    release = threading.Event()
+    real = context.backend.enrolments
+
+    def slow(token: str) -> object:
+        release.wait(10)
+        return real(token)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await online(pilot, app)
+        await login(pilot, app, "citizen")
+        context.backend.enrolments = slow  # type: ignore[method-assign, assignment]
+        try:
+            await pilot.press("2", "1")
+            await wait_for(pilot, lambda: isinstance(app.screen, QueryScreen))
+            await pilot.pause(0.5)
+            assert app.screen.query_one("#query-busy").display  # still loading, progress shown
+            slot.remove()
+            await wait_for(pilot, lambda: isinstance(app.screen, AttractScreen) and app._visit is None)
+            release.set()
+            await pilot.pause(0.5)
+            assert isinstance(app.screen, AttractScreen)
+            assert "王" not in screen_text(app).replace("王**", "")  # nothing of the visit came back
+        finally:
+            release.set()
+            context.backend.enrolments = real  # type: ignore[method-assign]
