@@ -156,7 +156,6 @@ class KioskApp(App[None], inherit_bindings=False):
             self._visit.activity.touch()
         await super().on_event(event)
 
-    # ------------------------------------------------------------ backend health
     # ------------------------------------------------------------ staff mode
     def action_staff_login(self) -> None:
         """F12: the staff login, only between citizen sessions (on the attract or out-of-service screen)."""
@@ -185,6 +184,7 @@ class KioskApp(App[None], inherit_bindings=False):
         if self.context.uploader is not None:
             self.context.uploader.upload_pending()
 
+    # ------------------------------------------------------------ backend health
     @work(thread=True, exclusive=True, group="health")
     def _check_backend(self) -> None:
         availability = self.context.availability.check()
