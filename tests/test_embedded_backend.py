@@ -34,10 +34,17 @@ def wait_healthy(url: str, timeout_s: float = 20.0) -> None:
         backend.close()
 
 
-def port_is_closed(url: str) -> bool:
+def port_is_closed(url: str, timeout_s: float = 5.0) -> bool:
+    """Nothing accepts on the port any more (polled: a dying process may still be closing its socket)."""
     host, port = url.removeprefix("http://").split(":")
-    with socket.socket() as probe:
-        return probe.connect_ex((host, int(port))) != 0
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with socket.socket() as probe:
+            if probe.connect_ex((host, int(port))) != 0:
+                return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
 def process_is_gone(pid: int) -> bool:
