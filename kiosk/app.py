@@ -166,9 +166,12 @@ class KioskApp(App[None], inherit_bindings=False):
         """Whether a staff screen is open (the kiosk then switches no screens by itself)."""
         return any(isinstance(screen, StaffScreen) for screen in self.screen_stack)
 
+    @work(thread=True, exclusive=True, group="devices", exit_on_error=False)
     def reapply_availability(self) -> None:
-        """After staff mode: show what the kiosk's state calls for."""
-        self._apply_availability(self.context.availability.reevaluate())
+        """After staff mode, a remote command or a reader change: re-read the devices, re-apply the rules (which may
+        journal, so off the UI thread) and show what the kiosk's state calls for."""
+        self.context.devices.read()
+        self.call_from_thread(self._apply_availability, self.context.availability.reevaluate())
 
     # ------------------------------------------------------------ fleet: heartbeats and journal upload
     @work(thread=True, exclusive=True, group="heartbeat", exit_on_error=False)  # best effort, never fatal
@@ -177,7 +180,7 @@ class KioskApp(App[None], inherit_bindings=False):
             return
         outcome = self.context.heartbeat.beat()
         if outcome.command_changed:
-            self.call_from_thread(self.reapply_availability)
+            self.call_from_thread(self.reapply_availability)  # starts its own worker
 
     @work(thread=True, exclusive=True, group="journal-upload", exit_on_error=False)
     def _upload_journal(self) -> None:
@@ -266,12 +269,7 @@ class KioskApp(App[None], inherit_bindings=False):
     def _reader_changed(self) -> None:
         """A reader came or went: re-apply the per-function rules (no reader → 暂停服务 with the reason)."""
         if self.is_running:
-            self._reevaluate_devices()
-
-    @work(thread=True, exclusive=True, group="devices", exit_on_error=False)
-    def _reevaluate_devices(self) -> None:
-        self.context.devices.read()
-        self.call_from_thread(self._apply_availability, self.context.availability.reevaluate())
+            self.reapply_availability()
 
     def action_demo_insert(self) -> None:
         if self.context.demo_slot is not None:
