@@ -425,6 +425,57 @@ class CardServiceResult(WireModel):
     session_scope: Literal["full", "unlock_only"]
 
 
+class LossReportStart(WireModel):
+    """``POST /v1/loss-reports``: 挂失 without the card, step 1. The answer is the same whether or not the ID is on
+    record and the name matches (no enumeration); if both match, a one-time code goes by SMS to the phone on record."""
+
+    ssn: str = Field(pattern=r"^\d{17}[\dX]$", description="社会保障号码 (18 characters, check character verified)")
+    name: str = Field(min_length=1, max_length=30)
+
+
+class LossReportChallenge(WireModel):
+    """Step 1's answer: where to send the code, and when it stops working."""
+
+    challenge_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    expires_at: datetime
+    code_length: int = 6
+
+
+class LossReportVerify(WireModel):
+    """``POST /v1/loss-reports/{challenge_id}/verify``: step 2, the SMS code."""
+
+    code: str = Field(pattern=r"^\d{4,8}$")
+
+
+class LossReportTicket(WireModel):
+    """Step 2's answer after a right code: what the confirmation screen shows, and a single-use ticket to confirm."""
+
+    ticket: str = Field(pattern=r"^[0-9a-f]{32}$")
+    ticket_expires_at: datetime
+    masked_name: str
+    masked_card_no: str
+    card_status: CardStatus
+    loss_expires_at: datetime | None = Field(description="when an existing temporary loss lapses")
+    temporary_loss_days: int = Field(description="a new report lapses after this many days unless made formal")
+
+
+class LossReportConfirm(WireModel):
+    """``POST /v1/loss-reports/confirm`` (Idempotency-Key): step 3, 临时挂失 takes effect."""
+
+    ticket: str = Field(pattern=r"^[0-9a-f]{32}$")
+    reason: Literal["lost", "stolen"] = "lost"
+
+
+class LossReportResult(WireModel):
+    """The report on record: the citizen's reference number and when the temporary loss lapses."""
+
+    reference: str
+    masked_card_no: str
+    card_status: CardStatus
+    reported_at: datetime
+    loss_expires_at: datetime
+
+
 class SessionEnded(WireModel):
     """``POST /v1/me/session/end``: the citizen token is void from now on."""
 

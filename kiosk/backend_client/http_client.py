@@ -33,6 +33,12 @@ from kiosk_backend.schemas import (
     Injuries,
     JournalAck,
     JournalUpload,
+    LossReportChallenge,
+    LossReportConfirm,
+    LossReportResult,
+    LossReportStart,
+    LossReportTicket,
+    LossReportVerify,
     MedicalAccountPage,
     MedicalContracts,
     MedicalVisitPage,
@@ -212,6 +218,18 @@ class HttpBackend:
             citizen=citizen_token,
             key=idempotency_key,
         )
+
+    def start_loss_report(self, request: LossReportStart) -> LossReportChallenge:
+        """``POST /v1/loss-reports``."""
+        return self._call("POST", "/loss-reports", LossReportChallenge, request)
+
+    def verify_loss_report(self, challenge_id: str, request: LossReportVerify) -> LossReportTicket:
+        """``POST /v1/loss-reports/{challenge_id}/verify``."""
+        return self._call("POST", f"/loss-reports/{challenge_id}/verify", LossReportTicket, request)
+
+    def confirm_loss_report(self, request: LossReportConfirm, idempotency_key: str) -> LossReportResult:
+        """``POST /v1/loss-reports/confirm``."""
+        return self._call("POST", "/loss-reports/confirm", LossReportResult, request, key=idempotency_key)
 
     def end_session(self, citizen_token: str) -> SessionEnded:
         """``POST /v1/me/session/end``."""

@@ -24,6 +24,12 @@ from kiosk_backend.schemas import (
     Injuries,
     JournalAck,
     JournalUpload,
+    LossReportChallenge,
+    LossReportConfirm,
+    LossReportResult,
+    LossReportStart,
+    LossReportTicket,
+    LossReportVerify,
     MedicalAccountPage,
     MedicalContracts,
     MedicalVisitPage,
@@ -168,6 +174,19 @@ class Backend(Protocol):
 
     def unlock_card(self, citizen_token: str, idempotency_key: str | None = None) -> CardServiceResult:
         """解挂 (works with an ``unlock_only`` token)."""
+        ...
+
+    # 挂失 without the card (SMS one-time code; the same answer for an unknown ID as for a wrong name).
+    def start_loss_report(self, request: LossReportStart) -> LossReportChallenge:
+        """Step 1: ID number + name → a challenge; the code goes to the phone on record if they match."""
+        ...
+
+    def verify_loss_report(self, challenge_id: str, request: LossReportVerify) -> LossReportTicket:
+        """Step 2: the SMS code → the masked card and a single-use ticket (wrong/expired/used code → rejected)."""
+        ...
+
+    def confirm_loss_report(self, request: LossReportConfirm, idempotency_key: str) -> LossReportResult:
+        """Step 3: 临时挂失 (pass the same key to retry)."""
         ...
 
     def end_session(self, citizen_token: str) -> SessionEnded:
