@@ -28,22 +28,24 @@ from kiosk.cardreader.pin import Pin
 from kiosk.context import KioskContext
 from kiosk.i18n import Language, in_all_languages, other_language, tr
 from kiosk.screens.attract import AttractScreen
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import CardlessScreen, KioskScreen
 from kiosk.screens.idle_warning import IdleWarningScreen
 from kiosk.screens.menu import MenuEntry, MenuScreen
 from kiosk.screens.message import MessageScreen
 from kiosk.screens.out_of_service import OutOfServiceScreen
 from kiosk.screens.pin import PinScreen
+from kiosk.screens.pin_change import PinChangeScreen
 from kiosk.screens.query import QueryScreen
-from kiosk.screens.slip_check import SlipCheckScreen
 from kiosk.screens.slips import SlipScreen
 from kiosk.screens.staff.base import StaffScreen
 from kiosk.screens.staff.login import StaffLoginScreen
+from kiosk.screens.unlock import UnlockScreen
 from kiosk.services.activity import ActivityState
 from kiosk.services.availability import Availability, ServiceState
 from kiosk.services.card_reader import CardMonitor
 from kiosk.services.citizen import Notice, Visit, failure_notice, pin_from_digits, void_token
 from kiosk.services.login import LoginCancelled, LoginRefused, LoginResult, PinPrompt
+from kiosk.services.pin_change import PinChangeOutcome, PinChanger, PinChangeResult
 from kiosk.services.views import QuerySpec
 from kiosk.session import EndReason
 from kiosk.themes import THEMES, theme_name
@@ -282,9 +284,10 @@ class KioskApp(App[None], inherit_bindings=False):
     # ------------------------------------------------------------ the visit
     def _card_in(self, reader: str) -> None:
         self._present = reader
-        if isinstance(self.screen, SlipCheckScreen) and self.in_service:
-            self.screen.leave()  # a card inserted during 权益单校验 starts the visit
-        if self._reader is not None or not isinstance(self.screen, AttractScreen) or not self.in_service:
+        if isinstance(self.screen, CardlessScreen) and self.in_service:
+            self.screen.leave()  # a card inserted during 权益单校验 or 挂失 starts the visit
+        waiting = isinstance(self.screen, AttractScreen) or getattr(self.screen, "accepts_card", False)
+        if self._reader is not None or not waiting or not self.in_service:
             return  # a card is being served, or the kiosk cannot serve: the screen already says what to do
         self._reader = reader
         self._journal("card.inserted")
@@ -337,6 +340,8 @@ class KioskApp(App[None], inherit_bindings=False):
             return
         card_hint = mask_tail(prompt.card_no)
         wrong = prompt.wrong.message(self.language) if prompt.wrong is not None else None
+        if wrong is None and prompt.note is not None:
+            wrong = prompt.note[self.language]  # which PIN is valid after a PIN change the card was pulled from
 
         def done(digits: str | None) -> None:
             answers.put(pin_from_digits(digits) if digits is not None else None)
@@ -360,16 +365,19 @@ class KioskApp(App[None], inherit_bindings=False):
         )
         session = self._visit.session
         self._journal("session.start", detail={"scope": "restricted" if session.restricted else "full"})
-        if session.restricted:
-            notice = Notice(
-                {"zh": "此卡已挂失", "en": "This card is reported lost"},
-                {"zh": session.reminders[0].zh, "en": session.reminders[0].en},
-                "card_reported_lost",
-            )
-            self._end_visit(EndReason.LOGOUT, then=self._take_card_screen(notice))
+        if session.restricted:  # a card reported lost: 解挂 (after a PIN change if still on the initial PIN)
+            if session.must_change_pin:
+                self._open_pin_change(required=True, then=self._open_unlock, replace=True)
+            else:
+                self._open_unlock()
             return
         self._show(self._main_menu())
-        reminders = session.reminders
+        self._show_reminders()
+
+    def _show_reminders(self) -> None:
+        if self._visit is None:
+            return
+        reminders = self._visit.session.reminders
         if reminders:
             title = in_all_languages("reminder.title")
             body = {"zh": "\n".join(r.zh for r in reminders), "en": "\n".join(r.en for r in reminders)}
@@ -393,6 +401,7 @@ class KioskApp(App[None], inherit_bindings=False):
                 sub = [MenuEntry(q, specs[q].title_key, functools.partial(self._open_query, specs[q])) for q in keys]
                 entries.append(MenuEntry(key, label_key, functools.partial(self._open_menu, label_key, sub)))
         entries.append(MenuEntry("slips", "menu.slips", self._open_slips))  # 8 打印凭证
+        entries.append(MenuEntry("pin_change", "menu.pin_change", self._open_pin_change))  # 9 修改密码
         holder = self._visit.session.holder
         greeting = mask_name(holder.name) if holder is not None else ""
         return MenuScreen("menu.title", entries, self.logout, main=True, greeting=greeting)
@@ -404,6 +413,72 @@ class KioskApp(App[None], inherit_bindings=False):
         visit = self._visit
         if visit is not None:
             self.push_screen(SlipScreen(self.context.slip_desk(visit, lambda: visit.session.token)))
+
+    # ------------------------------------------------------------ card services with the card: 解挂, 修改密码
+    def _open_unlock(self) -> None:
+        visit = self._visit
+        if visit is not None:
+            self._show(UnlockScreen(visit.session, self._unlocked, self.logout))
+
+    def _unlocked(self) -> None:
+        """解挂 confirmed: the visit goes on with every service (the session's scope is full now)."""
+        if self._visit is None:
+            return
+        self._show(self._main_menu())
+        body = in_all_languages("unlock.done")
+        self.push_screen(MessageScreen(in_all_languages("unlock.title"), body, on_any_key=self._close_reminder))
+
+    def _open_pin_change(
+        self, required: bool = False, then: Callable[[], None] | None = None, replace: bool = False
+    ) -> None:
+        visit = self._visit
+        if visit is None or self.context.pin_checks is None:
+            return
+        changer = PinChanger(visit.card, visit.session, self.context.pin_checks)
+        screen = PinChangeScreen(changer, functools.partial(self._pin_change_outcome, then), required=required)
+        if replace:
+            self._show(screen)
+        else:
+            self.push_screen(screen)
+
+    def _pin_change_outcome(self, then: Callable[[], None] | None, outcome: PinChangeOutcome | None) -> None:
+        """What follows a PIN change: back, a message (then 解挂 if that was waiting), or the visit's end."""
+        if self._visit is None:  # the card left: the visit has ended already
+            if outcome is not None and outcome.result is PinChangeResult.UNCERTAIN:
+                self._pin_change_interrupted(outcome.notice)
+            return
+        if outcome is None:  # Esc: back to where the citizen came from
+            if then is not None:
+                self.logout()
+            elif isinstance(self.screen, PinChangeScreen):
+                self.pop_screen()
+            return
+        notice = outcome.notice
+        if outcome.result is PinChangeResult.CHANGED:
+            after = then or self._close_pin_change
+            self.push_screen(MessageScreen(notice.title, notice.body, on_any_key=after))
+        elif outcome.result is PinChangeResult.UNCERTAIN:
+            self._end_visit(EndReason.CARD_REMOVED, then=None)
+            self._pin_change_interrupted(notice)
+        else:  # blocked
+            self._end_visit(EndReason.LOGOUT, then=self._take_card_screen(notice))
+
+    def _close_pin_change(self) -> None:
+        """After 密码已修改: back to the menu the citizen came from."""
+        while isinstance(self.screen, MessageScreen | PinChangeScreen) and len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def _pin_change_interrupted(self, notice: Notice) -> None:
+        """The card was pulled during CHANGE PIN: say so, and wait for the same card (it will be checked)."""
+        screen = MessageScreen(
+            notice.title, notice.body, notice.code, on_any_key=self._back_to_attract, accepts_card=True
+        )
+        self._show(screen)
+        self.set_timer(60.0, lambda: self._back_to_attract() if self.screen is screen else None)
+
+    def _back_to_attract(self) -> None:
+        if self._visit is None and self._reader is None:
+            self._show(AttractScreen())
 
     def _open_menu(self, title_key: str, entries: list[MenuEntry]) -> None:
         self.push_screen(MenuScreen(title_key, entries, self.logout, main=False))

@@ -14,12 +14,14 @@ from kiosk.printing.printers import Printer, printer_from_settings
 from kiosk.services.availability import AvailabilityMonitor
 from kiosk.services.card_reader import CardReaderState, DemoCardSlot, MonitorFactory
 from kiosk.services.counters import Counters
+from kiosk.services.demo_sms import DemoSmsInbox
 from kiosk.services.devices import CARD_READER, DeviceRegistry
 from kiosk.services.heartbeat import HeartbeatSender
 from kiosk.services.journal_upload import JournalUploader
 from kiosk.services.journal_writer import JournalWriter
 from kiosk.services.login import LoginService
 from kiosk.services.pension_estimate import PensionRules, load_pension_rules
+from kiosk.services.pin_change import PendingPinChecks
 from kiosk.services.service_control import ServiceControl
 from kiosk.services.slip_desk import SlipDesk, desk_for
 from kiosk.services.staff import StaffService
@@ -50,6 +52,8 @@ class KioskContext:
     staff: StaffService | None = None
     staff_auth: StaffAuthenticator | None = None
     printer: Printer | None = None  # None: the configured one, built on first use (tests put a fake here)
+    pin_checks: PendingPinChecks | None = None  # PIN changes the card was pulled from, until the card is back
+    demo_sms: DemoSmsInbox | None = None  # demo mode: the development SMS gateway's outbox, shown as 演示短信
 
     @classmethod
     def create(
@@ -62,6 +66,7 @@ class KioskContext:
         demo_slot: DemoCardSlot | None = None,
         state_path: Path | None = None,
         devices: DeviceRegistry | None = None,
+        demo_sms: DemoSmsInbox | None = None,
     ) -> KioskContext:
         """Wire the services to the backend, the journal and the card reader with the configured limits.
 
@@ -94,12 +99,13 @@ class KioskContext:
             max_failures=settings.staff.max_failures,
             lockout_s=settings.staff.lockout_s,
         )
+        pin_checks = PendingPinChecks(clock)
         return cls(
             settings=settings,
             clock=clock,
             backend=backend,
             availability=monitor,
-            login=LoginService(backend, clock, settings.session.hard_limit_s),
+            login=LoginService(backend, clock, settings.session.hard_limit_s, pin_check=pin_checks),
             journal=journal,
             journal_writer=JournalWriter(journal, clock) if journal is not None else None,
             card_monitor=card_monitor,
@@ -113,6 +119,8 @@ class KioskContext:
             uploader=uploader,
             staff=staff,
             staff_auth=staff_auth,
+            pin_checks=pin_checks,
+            demo_sms=demo_sms,
         )
 
     def slip_printer(self) -> Printer:

@@ -15,6 +15,7 @@ from kiosk.config import KioskSettings
 from kiosk.context import KioskContext
 from kiosk.journal import Journal
 from kiosk.services.card_reader import DemoCardSlot, MonitorFactory, pcsc_monitor
+from kiosk.services.demo_sms import DemoSmsInbox
 from kiosk_backend.demo_cards import load_demo_cards
 
 # Demo mode only, when no hash is configured: the maintenance passphrase "demo-staff" (README, OPERATIONS.md).
@@ -49,7 +50,10 @@ def kiosk_context(settings: KioskSettings, demo: bool, clock: Clock | None = Non
         demo_slot = DemoCardSlot(load_demo_cards()) if demo else None
         card_monitor: MonitorFactory = demo_slot.monitor if demo_slot is not None else pcsc_monitor
         state_path = settings.resolved_data_dir() / "maintenance-state.json"
-        context = KioskContext.create(settings, clock, backend, journal, card_monitor, demo_slot, state_path=state_path)
+        demo_sms = DemoSmsInbox(embedded.sms_outbox) if embedded is not None else None
+        context = KioskContext.create(
+            settings, clock, backend, journal, card_monitor, demo_slot, state_path=state_path, demo_sms=demo_sms
+        )
         warm_up = threading.Timer(WARM_UP_DELAY_S, _warm_up_printing)  # after the first paint: it holds the GIL
         warm_up.daemon = True
         warm_up.start()

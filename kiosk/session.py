@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Literal
 
 from kiosk.cardreader.models import CardIdentification, HolderInfo
 from kiosk.clock import Clock
@@ -112,6 +113,12 @@ class CitizenSession:
         """The citizen changed the PIN: state-changing services are open again."""
         self._expect(SessionState.AUTHENTICATED)
         self.must_change_pin = False
+
+    def scope_changed(self, scope: Literal["full", "unlock_only"]) -> None:
+        """The backend changed what the token allows (``full`` after 解挂, ``unlock_only`` after a loss report)."""
+        self._expect(SessionState.AUTHENTICATED)
+        assert self.card_session is not None
+        self.card_session = self.card_session.model_copy(update={"scope": scope})
 
     def end(self, reason: EndReason) -> None:
         """End and wipe (idempotent: the first reason is kept)."""

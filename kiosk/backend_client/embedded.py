@@ -52,6 +52,11 @@ class EmbeddedBackend:
         return f"http://127.0.0.1:{self._port}"
 
     @property
+    def sms_outbox(self) -> Path:
+        """The development SMS gateway's outbox (demo mode shows it as 演示短信)."""
+        return self.database_file.with_name("demo-sms.jsonl")
+
+    @property
     def pid(self) -> int | None:
         """Process id of the child, while it runs."""
         return self._process.pid if self._process is not None else None
@@ -68,6 +73,8 @@ class EmbeddedBackend:
         env["KIOSK_BACKEND_SLIPS__MASTER_KEY_FILE"] = str(self.database_file.with_name("demo-slip-master.key"))
         env["KIOSK_BACKEND_SLIPS__VERIFY_BASE_URL"] = self.url
         env["KIOSK_BACKEND_CARD__ISSUER_KEY"] = load_demo_cards().test_issuer_key  # test key: demo mode only
+        env["KIOSK_BACKEND_SMS__GATEWAY"] = "file"
+        env["KIOSK_BACKEND_SMS__OUTBOX"] = str(self.sms_outbox)
         env[DEMO_KIOSK_TOKEN_ENV] = self.kiosk_token
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         try:

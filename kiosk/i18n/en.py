@@ -319,4 +319,51 @@ MESSAGES: dict[str, str] = {
     "check.field.valid_until": "Valid until",
     "check.field.period": "Period",
     "check.field.summary": "Insurance",
+    "attract.loss_report": "Press 1: report a lost card (no card needed)",
+    "menu.pin_change": "Change PIN",
+    "loss.title": "Report a lost card (no card needed)",
+    "loss.step.identity": "Step 1 of 3: who you are",
+    "loss.step.code": "Step 2 of 3: the code from the SMS",
+    "loss.step.confirm": "Step 3 of 3: confirm the report",
+    "loss.step.done": "Loss reported",
+    "loss.ssn": "Social security number (18 characters; X with the X key)",
+    "loss.name": "Card holder's name",
+    "loss.identity_hint": "If they match our records, a code is sent to the phone number on record.",
+    "loss.code_sent": "If the details are right, a code was sent to the phone on record. It is valid for 5 minutes.",
+    "loss.card_line": "Holder: {name}    Card number: {card}",
+    "loss.what_happens": (
+        "After you confirm, the card stops working at once (also for medical payments). This is a "
+        "temporary report: it lapses after {days} days unless made formal at a counter.\nA found card can "
+        "be unlocked here with its PIN; replacement cards are issued at a counter."
+    ),
+    "loss.already_temporary": (
+        "This card is already reported lost (until {until}); nothing more to do. A found card can be unlocked here."
+    ),
+    "loss.already_formal": (
+        "This card was formally reported lost or cancelled; nothing to do here. Replacements are issued at a counter."
+    ),
+    "loss.done": (
+        "Done. Card {card} is reported lost until {until} (unless made formal at a counter).\nReference: "
+        "{reference}\nAn SMS was sent to the phone on record."
+    ),
+    "loss.demo_sms": "Demo SMS (shown in demo mode only; a real kiosk sends them to the phone):",
+    "loss.keys.identity": "Enter after the number goes to the name   Enter sends the code   Tab switches   Esc back",
+    "loss.keys.code": "Digits to type   Enter to confirm   Esc back",
+    "loss.keys.confirm": "1 confirm the report   0 cancel   Esc back",
+    "loss.keys.done": "Press Enter to return",
+    "unlock.title": "Cancel the loss report",
+    "unlock.body": (
+        "This card is reported lost until {until}.\nFound it? After unlocking, the card works normally again."
+    ),
+    "unlock.keys": "1 unlock the card   0 exit",
+    "unlock.done": "Done: the card works normally again. An SMS was sent to the phone on record.",
+    "pinchange.title": "Change the card PIN",
+    "pinchange.step.old": "Enter your current PIN",
+    "pinchange.step.new": "Enter the new PIN (6 digits)",
+    "pinchange.step.repeat": "Enter the new PIN again",
+    "pinchange.required": "You are still using the initial PIN. Please change it before using this service.",
+    "pinchange.rules": "The new PIN may not be 123456, one digit repeated (111111) or a run (654321).",
+    "pinchange.keys": "Digits to type   Backspace deletes   Enter confirms   Esc back",
+    "pinchange.working": "Changing the PIN — please leave the card in…",
+    "unlock.keys_counter": "0 exit and take the card",
 }

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from kiosk.i18n import tr
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.loss_report import LossReportScreen
 from kiosk.screens.slip_check import SlipCheckScreen
 
 CARD_PICTURE = """\
@@ -20,6 +21,7 @@ CARD_PICTURE = """\
 └──────────────────────────┘"""
 
 
+LOSS_REPORT_KEY = "1"
 VERIFY_SLIP_KEY = "2"
 
 
@@ -37,6 +39,7 @@ class AttractScreen(KioskScreen):
             yield Static(tr("attract.insert_card", "zh"), id="insert-zh")
             yield Static(tr("attract.insert_card", "en"), id="insert-en")
             yield Static(tr("attract.insert_hint", self.language), id="insert-hint")
+            yield Static(tr("attract.loss_report", self.language), id="attract-loss")
             yield Static(tr("attract.verify_slip", self.language), id="attract-verify")
             if self.context.demo_slot is not None:
                 yield Static(self._demo_listing(), id="demo-cards")
@@ -53,11 +56,23 @@ class AttractScreen(KioskScreen):
         if event.key == VERIFY_SLIP_KEY:
             event.stop()
             self.open_slip_check()
+        elif event.key == LOSS_REPORT_KEY:
+            event.stop()
+            self.open_loss_report()
 
     def on_click(self, event: events.Click) -> None:
-        if event.widget is not None and event.widget.id == "attract-verify":
+        widget_id = event.widget.id if event.widget is not None else None
+        if widget_id == "attract-verify":
             event.stop()
             self.open_slip_check()
+        elif widget_id == "attract-loss":
+            event.stop()
+            self.open_loss_report()
+
+    def open_loss_report(self) -> None:
+        """社保卡挂失 — the card is lost, so no card is needed (only while the kiosk is in service)."""
+        if self.kiosk.in_service:
+            self.app.push_screen(LossReportScreen())
 
     def open_slip_check(self) -> None:
         """权益单校验 — for anyone, without a card."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.screen import Screen
+from textual.timer import Timer
 
 from kiosk.context import KioskContext
 from kiosk.i18n import Language
@@ -56,3 +58,44 @@ class KioskScreen(Screen[None]):
         """Reflect the kiosk's service state in this screen's status bar."""
         for bar in self.query(StatusBar):
             bar.state = state
+
+    @property
+    def shown(self) -> bool:
+        """Whether this screen is still on the stack (a worker's answer may arrive after it was closed)."""
+        return self in self.app.screen_stack
+
+    def journal(self, kind: str, code: str | None = None, detail: dict[str, str] | None = None) -> None:
+        """Queue a journal entry (masked data only; never a PIN or a one-time code)."""
+        if self.context.journal_writer is not None:
+            self.context.journal_writer.record(kind, code, detail or {})
+
+
+class CardlessScreen(KioskScreen):
+    """A service for anyone, without a card (挂失, 权益单校验): it returns to the attract screen after
+    :attr:`IDLE_S` without a key or a tap, on Esc at its first step, and when a card is inserted — keeping nothing."""
+
+    IDLE_S = 120.0
+
+    _idle: Timer | None = None
+
+    def on_mount(self) -> None:
+        self.touch()
+
+    def on_key(self, _event: events.Key) -> None:
+        self.touch()
+
+    def on_click(self, _event: events.Click) -> None:
+        self.touch()
+
+    def touch(self) -> None:
+        """Restart the idle countdown."""
+        if self._idle is not None:
+            self._idle.stop()
+        self._idle = self.set_timer(self.IDLE_S, self.leave)
+
+    def leave(self) -> None:
+        """Back to the attract screen (nothing typed is kept)."""
+        if self._idle is not None:
+            self._idle.stop()
+        if self.app.screen is self:
+            self.app.pop_screen()

@@ -29,8 +29,10 @@ class MessageScreen(KioskScreen):
         busy: bool = False,
         on_any_key: Callable[[], None] | None = None,
         name: str | None = None,
+        accepts_card: bool = False,
     ) -> None:
         super().__init__(name=name)
+        self.accepts_card = accepts_card  # a card inserted while this shows starts a visit (like the attract screen)
         self.title_texts = title
         self.body_texts = body
         self.code = code

@@ -9,20 +9,18 @@ from typing import Literal
 from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from kiosk.i18n import tr
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import CardlessScreen
 from kiosk.services.slip_check import CheckAnswer, SlipChecker, looks_like_qr
 from kiosk.widgets.busy import BusyIndicator
 
-IDLE_S = 120.0
 MAX_INPUT = 2000  # a slip QR text is about 500 characters
 Step = Literal["serial", "code", "checking", "answer"]
 
 
-class SlipCheckScreen(KioskScreen):
+class SlipCheckScreen(CardlessScreen):
     """Serial + check code typed, or a QR scanned; ``answer`` holds the last verdict."""
 
     CSS_PATH = "slip_check.tcss"
@@ -33,7 +31,6 @@ class SlipCheckScreen(KioskScreen):
         self.serial = ""
         self.answer: CheckAnswer | None = None
         self._checker: SlipChecker | None = None
-        self._idle: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield self.top_bar()
@@ -49,7 +46,7 @@ class SlipCheckScreen(KioskScreen):
     def on_mount(self) -> None:
         self._checker = SlipChecker(self.context.backend)
         self.query_one(Input).focus()
-        self._touch()
+        self.touch()
 
     def _prompt(self) -> str:
         key = "check.prompt.code" if self.step == "code" else "check.prompt.serial"
@@ -75,7 +72,7 @@ class SlipCheckScreen(KioskScreen):
         event.stop()
         text = event.value.strip()
         event.input.value = ""
-        self._touch()
+        self.touch()
         if self.step == "checking" or not text:
             return
         if looks_like_qr(text):
@@ -103,20 +100,7 @@ class SlipCheckScreen(KioskScreen):
         self._refresh_texts()
 
     def on_key(self, event: events.Key) -> None:
-        self._touch()
+        self.touch()
         if event.key == "escape":
             event.stop()
             self.leave()
-
-    # ------------------------------------------------------------ leaving
-    def _touch(self) -> None:
-        if self._idle is not None:
-            self._idle.stop()
-        self._idle = self.set_timer(IDLE_S, self.leave)
-
-    def leave(self) -> None:
-        """Back to the attract screen (nothing typed is kept)."""
-        if self._idle is not None:
-            self._idle.stop()
-        if self.app.screen is self:
-            self.app.pop_screen()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from kiosk.backend_client.protocol import Backend, BackendRejected
 from kiosk.cardreader.card import SocialSecurityCard
@@ -33,6 +34,15 @@ class PinPrompt:
     tries_left: int | None
     wrong: WrongPin | None = None
     card_no: str = ""  # of the card asking (the screen shows it masked)
+    note: dict[str, str] | None = None  # e.g. which PIN is valid after a PIN change the card was pulled from
+
+
+class PinCheck(Protocol):
+    """Finds out which PIN is valid when a card comes back after being pulled during CHANGE PIN."""
+
+    def resolve(self, card: SocialSecurityCard, card_no: str) -> dict[str, str] | None:
+        """The words for the PIN screen, or ``None`` when nothing is pending for this card."""
+        ...
 
 
 AskPin = Callable[[PinPrompt], Pin | None]  # None: the citizen cancelled
@@ -64,10 +74,13 @@ class LoginResult:
 class LoginService:
     """Runs the login sequence against one card and the backend."""
 
-    def __init__(self, backend: Backend, clock: Clock, hard_limit_s: float = 600.0) -> None:
+    def __init__(
+        self, backend: Backend, clock: Clock, hard_limit_s: float = 600.0, pin_check: PinCheck | None = None
+    ) -> None:
         self._backend = backend
         self._clock = clock
         self._hard_limit_s = hard_limit_s
+        self._pin_check = pin_check
 
     def login(self, transport: CardTransport, ask_pin: AskPin) -> LoginResult:
         """Log the card in; raises a CardError (CardRemoved, PinBlocked …), LoginCancelled, LoginRefused or
@@ -78,8 +91,9 @@ class LoginService:
         session = CitizenSession(self._clock, ident, card.atr, self._hard_limit_s)
         log.info("login: card %s (v%s) inserted", mask_tail(ident.card_no), ident.version)
         try:
+            note = self._pin_check.resolve(card, ident.card_no) if self._pin_check is not None else None
             tries_left = card.pin_tries_left()  # PinBlocked here: the citizen is never asked for a PIN
-            pin = self._verify(card, ask_pin, tries_left, ident.card_no)
+            pin = self._verify(card, ask_pin, tries_left, ident.card_no, note)
             session.pin_verified(card.read_holder(ident), initial_pin=pin.is_initial)
             del pin
             challenge = self._backend.card_challenge(
@@ -112,10 +126,12 @@ class LoginService:
         return LoginResult(session, card)
 
     @staticmethod
-    def _verify(card: SocialSecurityCard, ask_pin: AskPin, tries_left: int | None, card_no: str) -> Pin:
+    def _verify(
+        card: SocialSecurityCard, ask_pin: AskPin, tries_left: int | None, card_no: str, note: dict[str, str] | None
+    ) -> Pin:
         wrong: WrongPin | None = None
         while True:
-            pin = ask_pin(PinPrompt(tries_left, wrong, card_no))
+            pin = ask_pin(PinPrompt(tries_left, wrong, card_no, note))
             if pin is None:
                 raise LoginCancelled("cancelled at the PIN prompt")
             try:

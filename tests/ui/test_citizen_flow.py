@@ -209,8 +209,8 @@ async def test_reported_lost_expired_and_initial_pin_cards(demo: tuple[KioskCont
         slot.insert("lost")
         await wait_for(pilot, lambda: isinstance(app.screen, PinScreen))
         await type_pin(pilot, CARDS.by_id("lost").pin)
-        await wait_for(pilot, lambda: isinstance(app.screen, MessageScreen) and "此卡已挂失" in screen_text(app))
-        assert app._visit is None  # restricted: only 解挂, which is a counter service here for now
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "UnlockScreen" and "已临时挂失" in screen_text(app))
+        assert app._visit is not None and app._visit.session.restricted  # only 解挂 (tests/ui/test_card_services_ui)
         slot.remove()
         await wait_for(pilot, lambda: isinstance(app.screen, AttractScreen))
 

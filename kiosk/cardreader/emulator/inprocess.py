@@ -22,6 +22,7 @@ class VirtualReader:
         self._card: VirtualCard | None = None
         self._generation = 0
         self._remove_after: int | None = None
+        self._pull_during_next: bool | None = None
         self._listeners: list[SlotListener] = []
 
     @property
@@ -55,8 +56,15 @@ class VirtualReader:
             self._card = None
             self._generation += 1
             self._remove_after = None
+            self._pull_during_next = None
         for listener in self._listeners:
             listener(None)
+
+    def pull_during_next(self, processed: bool) -> None:
+        """Fault injection: the card is pulled while the next APDU is on its way — after the card processed it
+        (``processed``: the change is made, the answer is lost) or before — and the sender sees CardRemoved."""
+        with self._lock:
+            self._pull_during_next = processed
 
     def remove_after(self, answers: int) -> None:
         """Fault injection: the card is pulled once it has answered ``answers`` more APDUs."""
@@ -80,11 +88,18 @@ class VirtualReader:
             card = self._card
             if card is None or generation != self._generation:
                 raise CardRemoved("the card left the reader")
-            response = card.process(apdu)
-            pull = False
-            if self._remove_after is not None:
-                self._remove_after -= 1
-                pull = self._remove_after <= 0
+            pull_during, self._pull_during_next = self._pull_during_next, None
+            if pull_during is None:
+                response = card.process(apdu)
+                pull = False
+                if self._remove_after is not None:
+                    self._remove_after -= 1
+                    pull = self._remove_after <= 0
+            elif pull_during:
+                card.process(apdu)  # done on the card; the answer never arrives
+        if pull_during is not None:
+            self.remove()
+            raise CardRemoved("the card left the reader during the command")
         if pull:
             self.remove()
         return response
