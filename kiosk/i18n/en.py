@@ -366,4 +366,5 @@ MESSAGES: dict[str, str] = {
     "pinchange.keys": "Digits to type   Backspace deletes   Enter confirms   Esc back",
     "pinchange.working": "Changing the PIN — please leave the card in…",
     "unlock.keys_counter": "0 exit and take the card",
+    "loss.keys.nothing_to_do": "0 back to the start",
 }

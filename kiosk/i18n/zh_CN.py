@@ -359,4 +359,5 @@ MESSAGES: dict[str, str] = {
     "pinchange.keys": "数字键输入　退格删除　回车确认　Esc 返回",
     "pinchange.working": "正在修改密码，请勿取卡…",
     "unlock.keys_counter": "0 退出并取卡",
+    "loss.keys.nothing_to_do": "0 返回首页",
 }

@@ -63,7 +63,7 @@ class LossReportScreen(CardlessScreen):
                 yield Center(Keypad(self.language, id="loss-keypad"))
             if self.step == "code" and self.context.demo_sms is not None:
                 yield Static("", id="loss-demo-sms")
-            yield Static(tr(f"loss.keys.{self.step}", self.language), id="loss-keys")
+            yield Static(tr(self._keys_key(), self.language), id="loss-keys")
         yield self.status_bar()
 
     def on_mount(self) -> None:
@@ -99,6 +99,12 @@ class LossReportScreen(CardlessScreen):
             until = ticket.loss_expires_at.astimezone().strftime("%Y-%m-%d")
             return f"{head}\n\n{tr('loss.already_temporary', lang, until=until)}"
         return f"{head}\n\n{tr('loss.already_formal', lang)}"
+
+    def _keys_key(self) -> str:
+        ticket = self._flow.ticket if self._flow is not None else None
+        if self.step == "confirm" and ticket is not None and ticket.card_status != "normal":
+            return "loss.keys.nothing_to_do"
+        return f"loss.keys.{self.step}"
 
     def _notice_text(self) -> str:
         if self.notice is None:
