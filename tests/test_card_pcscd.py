@@ -22,6 +22,7 @@ from kiosk.cardreader.monitor import ReaderMonitor
 from kiosk.cardreader.pin import Pin
 from kiosk.clock import SystemClock
 from kiosk.services.login import LoginRefused, LoginResult, LoginService, PinPrompt
+from kiosk.services.pin_change import PendingPinChecks, PinChanger, PinChangeResult
 from kiosk.session import EndReason
 from kiosk_backend.demo_cards import load_demo_cards
 from tests.fake_hsm import FakeHsmBackend
@@ -337,4 +338,35 @@ def test_card_pulled_just_before_change_pin_through_pcscd_keeps_the_old_pin(lab:
     transport.disconnect()
     lab.reinsert()
     session = lab.login(["123456"]).session  # the old PIN still opens the card, with every try left
+    assert session.active and session.must_change_pin
+
+
+def test_pin_change_interrupted_through_pcscd_then_the_kiosk_says_which_pin(lab: Lab) -> None:
+    """The kiosk's PIN change (PinChanger) loses the card before CHANGE PIN; when the card comes back through pcscd
+    the login checks which PIN the card accepts before asking, and says so — at no cost in tries."""
+    checks = PendingPinChecks(SystemClock())
+    service = LoginService(lab.backend, SystemClock(), pin_check=checks)
+    lab.insert("initial-pin")
+    transport = lab.monitor.open(READER)
+    transport.connect()
+    lab.sim.drain()
+    lab.sim.send(f"remove-after {LOGIN_APDUS['v2']}")
+    lab.sim.expect("armed")
+    result = service.login(transport, lambda _p: Pin("123456"))
+    outcome = PinChanger(result.card, result.session, checks).change(Pin("123456"), Pin("135790"))
+    assert outcome.result is PinChangeResult.UNCERTAIN and outcome.notice.code == "pin_change_interrupted"
+    result.session.end(EndReason.CARD_REMOVED)
+    transport.disconnect()
+    lab.reinsert()
+    prompts: list[PinPrompt] = []
+
+    def ask(prompt: PinPrompt) -> Pin:
+        prompts.append(prompt)
+        return Pin("123456")
+
+    transport = lab.monitor.open(READER)
+    transport.connect()
+    session = service.login(transport, ask).session
+    assert prompts[0].note is not None and prompts[0].note["code"] == "old_pin_valid"
+    assert prompts[0].tries_left is None  # the check's right VERIFY left the card verified, no try spent
     assert session.active and session.must_change_pin
