@@ -105,7 +105,7 @@ def start(
         card_pk=None if match is None else match[1].id,
         code_hash=mac(key, "otp", challenge_id, code),
         created_at=now,
-        expires_at=now + timedelta(seconds=policy.otp_ttl_s),
+        expires_at=(now + timedelta(seconds=policy.otp_ttl_s)).replace(microsecond=0),  # same length for all
         attempts=0,
     )
     db.add(record)
@@ -224,6 +224,6 @@ def confirm(
         reference=reference,
         masked_card_no=mask_tail(card.card_no),
         card_status="temporary_loss",
-        reported_at=now,
+        reported_at=aware(change.changed_at),
         loss_expires_at=aware(card.loss_expires_at),
     )
