@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from kiosk_backend.schemas import (
     LossReportVerify,
 )
 from kiosk_backend.services import loss_reports
-from kiosk_backend.services.sms import SmsGateway
+from kiosk_backend.services.sms import SmsGateway, SmsMessage
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/loss-reports", tags=["card services"])
@@ -51,17 +51,23 @@ def _key(request: Request) -> bytes:
 
 
 @router.post("", response_model=LossReportChallenge)
-def start(body: LossReportStart, kiosk: KioskAuth, db: DbSession, request: Request) -> LossReportChallenge:
-    """Step 1: the same answer for an unknown ID number, a wrong name and a match; only a match gets an SMS code."""
+def start(
+    body: LossReportStart, kiosk: KioskAuth, db: DbSession, request: Request, background: BackgroundTasks
+) -> LossReportChallenge:
+    """Step 1: the same answer for an unknown ID number, a wrong name and a match; only a match gets an SMS code,
+    sent after the answer (its timing does not depend on the gateway)."""
     settings = request.app.state.settings
     answer, sms = _committed(db, lambda: loss_reports.start(db, kiosk.id, body, settings, _key(request)))
     if sms is not None:
-        gateway: SmsGateway = request.app.state.sms_gateway
-        try:
-            gateway.send(sms)
-        except OSError as exc:  # the citizen gets no code and starts again; the answer must not differ
-            log.warning("SMS gateway refused a one-time code: %s", type(exc).__name__)
+        background.add_task(_send_code, request.app.state.sms_gateway, sms)
     return answer
+
+
+def _send_code(gateway: SmsGateway, sms: SmsMessage) -> None:
+    try:
+        gateway.send(sms)
+    except OSError as exc:  # the citizen gets no code and starts again; the answer must not differ
+        log.warning("SMS gateway refused a one-time code: %s", type(exc).__name__)
 
 
 @router.post("/{challenge_id}/verify", response_model=LossReportTicket)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,9 +103,14 @@ def outbox(path: Path) -> list[dict[str, str | None]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def sms_code(path: Path, challenge_id: str) -> str:
-    """The one-time code sent for this challenge (from the SMS text)."""
-    texts = [m["text"] for m in outbox(path) if m["kind"] == "otp" and m["ref"] == challenge_id]
+def sms_code(path: Path, challenge_id: str, wait_s: float = 10.0) -> str:
+    """The one-time code sent for this challenge (from the SMS text; it is sent just after the answer)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        texts = [m["text"] for m in outbox(path) if m["kind"] == "otp" and m["ref"] == challenge_id]
+        if texts or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
     assert len(texts) == 1, texts
     found = re.search(r"验证码(\d{6})", str(texts[0]))
     assert found is not None
