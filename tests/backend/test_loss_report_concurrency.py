@@ -9,13 +9,15 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from kiosk.backend_client.http_client import HttpBackend
+from kiosk.backend_client.protocol import BackendRejected
 from kiosk_backend.db import make_engine, upgrade_to_head
 from kiosk_backend.models import Card, CardStatusChange, SmsOutbox
+from kiosk_backend.schemas import LossReportConfirm, LossReportStart, LossReportVerify
 from kiosk_backend.seed.load import seed_database
 from kiosk_backend.services.kiosks import register_kiosk
 from tests.backend.card_holders import Holder, holders, sms_code
@@ -42,41 +44,41 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[s
         engine.dispose()
 
 
-def ticket(client: httpx.Client, server: ServeProcess, holder: Holder) -> str:
-    started = client.post(
-        "/v1/loss-reports", json={"ssn": holder.ssn, "name": holder.name}, headers={"Idempotency-Key": uuid.uuid4().hex}
+def ticket(backend: HttpBackend, server: ServeProcess, holder: Holder) -> str:
+    """Steps 1 and 2 through the kiosk's client: a challenge, the code from the SMS outbox, a ticket."""
+    challenge = backend.start_loss_report(LossReportStart(ssn=holder.ssn, name=holder.name))
+    shown = backend.verify_loss_report(
+        challenge.challenge_id, LossReportVerify(code=sms_code(server.outbox, challenge.challenge_id))
     )
-    assert started.status_code == 200, started.text
-    challenge_id = started.json()["challenge_id"]
-    verified = client.post(
-        f"/v1/loss-reports/{challenge_id}/verify",
-        json={"code": sms_code(server.outbox, challenge_id)},
-        headers={"Idempotency-Key": uuid.uuid4().hex},
-    )
-    assert verified.status_code == 200, verified.text
-    assert verified.json()["card_status"] == "normal"
-    return str(verified.json()["ticket"])
+    assert shown.card_status == "normal"
+    return shown.ticket
 
 
-def confirm_at_once(base_url: str, tokens: list[str], tickets: list[str]) -> list[httpx.Response]:
-    """Each kiosk confirms its ticket on its own connection (the kernel spreads them over the workers), released
-    together by a barrier."""
+def confirm_at_once(base_url: str, tokens: list[str], tickets: list[str]) -> list[str]:
+    """Each kiosk confirms its ticket with its own client and connection (the kernel spreads the connections over
+    the workers), released together by a barrier; the outcome per kiosk: "ok" or the error code."""
     barrier = threading.Barrier(len(tokens))
-    answers: list[httpx.Response] = []
+    outcomes: list[str] = []
 
     def send(token: str, ticket: str) -> None:
-        with httpx.Client(base_url=base_url, timeout=30) as own:
-            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
-            own.get("/v1/health")  # connected before the barrier
+        backend = HttpBackend(base_url, token, timeout_s=30)
+        try:
+            backend.health()  # connected before the barrier
             barrier.wait()
-            answers.append(own.post("/v1/loss-reports/confirm", json={"ticket": ticket}, headers=headers))
+            try:
+                result = backend.confirm_loss_report(LossReportConfirm(ticket=ticket), uuid.uuid4().hex)
+                outcomes.append("ok" if result.card_status == "temporary_loss" else result.card_status)
+            except BackendRejected as refusal:
+                outcomes.append(f"{refusal.status} {refusal.code}")
+        finally:
+            backend.close()
 
     threads = [threading.Thread(target=send, args=pair) for pair in zip(tokens, tickets, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return answers
+    return outcomes
 
 
 def test_two_kiosks_confirm_the_same_report_once(database: tuple[str, Engine], tmp_path: Path) -> None:
@@ -85,19 +87,15 @@ def test_two_kiosks_confirm_the_same_report_once(database: tuple[str, Engine], t
     server = ServeProcess(url, tmp_path, workers=2)
     server.start()
     try:
-        clients = [
-            httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-            for token in tokens
-        ]
+        clients = [HttpBackend(server.base_url, token, timeout_s=30) for token in tokens]
         for holder in holders(engine)[:ROUNDS]:
             with Session(engine) as db:
                 changes_before = db.execute(
                     select(func.count()).where(CardStatusChange.card_pk == holder.card_pk)
                 ).scalar_one()
             tickets = [ticket(client, server, holder) for client in clients]  # two challenges → two tickets
-            answers = confirm_at_once(server.base_url, tokens, tickets)
-            outcomes = sorted((a.status_code, a.json().get("error", {}).get("code", "")) for a in answers)
-            assert outcomes == [(200, ""), (409, "card_not_normal")], [a.text for a in answers]
+            outcomes = sorted(confirm_at_once(server.base_url, tokens, tickets))
+            assert outcomes == ["409 card_not_normal", "ok"], outcomes
             with Session(engine) as db:
                 card = db.get(Card, holder.card_pk)
                 assert card is not None and card.status == "temporary_loss"
