@@ -184,7 +184,7 @@ def verify(
         masked_name=mask_name(person.name),
         masked_card_no=mask_tail(card.card_no),
         card_status=status,
-        loss_expires_at=card.loss_expires_at if status == "temporary_loss" else None,
+        loss_expires_at=aware(card.loss_expires_at) if status == "temporary_loss" and card.loss_expires_at else None,
         temporary_loss_days=settings.card.temporary_loss_days,
     )
 

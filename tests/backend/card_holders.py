@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from kiosk_backend.cardcrypto import derive_card_key, internal_authenticate
 from kiosk_backend.models import Card, Person
+from kiosk_backend.services.sms import read_outbox
 from tests.backend.conftest import DEMO
 
 DEMO_SSNS = frozenset(card.ssn for card in DEMO.cards)
@@ -98,9 +98,7 @@ def login_holder(client: TestClient, holder: Holder) -> str:
 
 def outbox(path: Path) -> list[dict[str, str | None]]:
     """Every message the file gateway wrote (the format docs/API.md documents)."""
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return read_outbox(path)
 
 
 def sms_code(path: Path, challenge_id: str, wait_s: float = 10.0) -> str:

@@ -162,6 +162,15 @@ def test_unknown_id_and_wrong_name_answer_exactly_like_a_match(kiosk: TestClient
     assert len({r.text for r in locked}) == 1
 
 
+def test_a_wrong_check_character_is_refused_before_anything_is_counted(kiosk: TestClient, backend: Backend) -> None:
+    holder = POOL.take(backend.engine, backend.kind)
+    bad = holder.ssn[:17] + ("0" if holder.ssn[17] != "0" else "1")
+    refused = start(kiosk, bad, holder.name)
+    assert (refused.status_code, error_code(refused)) == (422, "ssn_invalid")
+    shape = start(kiosk, "64010419800315231", holder.name)  # 17 characters: the wire model's pattern
+    assert shape.status_code == 422
+
+
 def test_wrong_code_then_the_right_one(kiosk: TestClient, backend: Backend) -> None:
     holder = POOL.take(backend.engine, backend.kind)
     challenge_id = start(kiosk, holder.ssn, holder.name).json()["challenge_id"]
@@ -231,7 +240,8 @@ def test_a_card_already_lost_is_not_reported_again(kiosk: TestClient, backend: B
     first = str(ticket_for(kiosk, backend, holder)["ticket"])
     assert confirm(kiosk, first).status_code == 200
     shown = ticket_for(kiosk, backend, holder)
-    assert shown["card_status"] == "temporary_loss" and shown["loss_expires_at"] is not None
+    assert shown["card_status"] == "temporary_loss"
+    assert datetime.fromisoformat(str(shown["loss_expires_at"])).tzinfo is not None
     refused = confirm(kiosk, str(shown["ticket"]))
     assert (refused.status_code, error_code(refused)) == (409, "card_not_normal")
     assert [h[1] for h in history(backend, holder.card_pk)].count("temporary_loss") == 1
