@@ -8,12 +8,14 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 
 from kiosk_backend import __version__
-from kiosk_backend.api import card_services, card_sessions, fleet, health, me, slip_keys, slips
+from kiosk_backend.api import card_services, card_sessions, fleet, health, loss_reports, me, slip_keys, slips
 from kiosk_backend.api.deps import KioskTokenCache, require_kiosk
 from kiosk_backend.api.limits import BodySizeLimit
 from kiosk_backend.config import BackendSettings, load_backend_settings
 from kiosk_backend.db import make_engine, read_only
 from kiosk_backend.errors import install_error_handlers
+from kiosk_backend.services.server_secret import LazySecret
+from kiosk_backend.services.sms import make_gateway
 from kiosk_backend.web import fleet_page
 from kiosk_backend.web import routes as verify_page
 
@@ -27,10 +29,12 @@ def create_app(settings: BackendSettings) -> FastAPI:
     app.state.engine = make_engine(settings.database_url(), settings.database.pool_size)
     app.state.read_engine = read_only(app.state.engine)
     app.state.kiosk_cache = KioskTokenCache()
+    app.state.sms_gateway = make_gateway(settings)
+    app.state.loss_secret = LazySecret(settings.loss_report_secret_path())
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     app.include_router(health.router, prefix="/v1")
-    for router in (card_sessions.router, me.router, card_services.router, slips.router):
+    for router in (card_sessions.router, me.router, card_services.router, loss_reports.router, slips.router):
         app.include_router(router, prefix="/v1", dependencies=[Depends(require_kiosk)])
     app.include_router(slip_keys.router, prefix="/v1")
     app.include_router(verify_page.router)

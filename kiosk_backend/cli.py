@@ -66,10 +66,13 @@ def _housekeeping(settings: BackendSettings) -> None:
 
     from kiosk_backend.db import make_engine
     from kiosk_backend.services.housekeeping import purge_expired
+    from kiosk_backend.services.notifications import deliver_pending
+    from kiosk_backend.services.sms import make_gateway
 
     engine = make_engine(settings.database_url())
     try:
         purge_expired(engine, settings.api.idempotency_retention_h)
+        deliver_pending(engine, make_gateway(settings))  # notifications a crash left unsent
     except SQLAlchemyError as exc:  # an unreachable database must not stop `serve` (health says degraded)
         print(f"kiosk-backend: housekeeping skipped ({type(exc).__name__})", file=sys.stderr)
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -97,6 +98,32 @@ class FleetSettings(_Section):
     stale_after_beats: int = Field(default=3, ge=1, le=100, description="Missed beats before a kiosk shows as stale.")
 
 
+class SmsSettings(_Section):
+    """The SMS gateway: one-time codes and card status notifications to the phone on record."""
+
+    gateway: Literal["file"] = Field(
+        default="file", description="'file' (development/demo): messages are appended as JSON lines to `outbox`."
+    )
+    outbox: OptionalStr = Field(
+        default=None, description="The file gateway's outbox; empty = <data dir>/sms-outbox.jsonl"
+    )
+
+
+class LossReportSettings(_Section):
+    """挂失 without the card: SMS one-time codes, tickets and rate limits (counted in the database)."""
+
+    otp_ttl_s: int = Field(default=300, ge=30, le=3600, description="How long an SMS code works.")
+    otp_max_attempts: int = Field(default=5, ge=1, le=20, description="Wrong codes allowed per challenge.")
+    ticket_ttl_s: int = Field(default=300, ge=30, le=3600, description="How long the confirmation ticket works.")
+    window_s: int = Field(default=3600, ge=60, le=86400, description="The rate-limit window (fixed windows).")
+    starts_per_id: int = Field(default=5, ge=1, le=1000, description="Starts per 社会保障号码 per window.")
+    sms_per_phone: int = Field(default=5, ge=1, le=1000, description="Codes sent per phone number per window.")
+    starts_per_kiosk: int = Field(default=30, ge=1, le=100000, description="Starts per kiosk per window.")
+    secret_file: OptionalStr = Field(
+        default=None, description="HMAC key of codes, tickets and rate-limit keys; empty = <data dir>/loss-report.key"
+    )
+
+
 class BackendSettings(TomlFirstSettings):
     """Everything `kiosk-backend` reads at start."""
 
@@ -109,6 +136,8 @@ class BackendSettings(TomlFirstSettings):
     api: ApiSettings = ApiSettings()
     slips: SlipSettings = SlipSettings()
     fleet: FleetSettings = FleetSettings()
+    sms: SmsSettings = SmsSettings()
+    loss_report: LossReportSettings = LossReportSettings()
 
     def database_url(self) -> str:
         """The configured URL, or the default SQLite file in the user data directory."""
@@ -119,6 +148,14 @@ class BackendSettings(TomlFirstSettings):
     def slip_master_key_path(self) -> Path:
         """The file holding the master key of the slip keys (backend-only secret, mode 0600)."""
         return Path(self.slips.master_key_file) if self.slips.master_key_file else _data_dir() / "slip-master.key"
+
+    def sms_outbox_path(self) -> Path:
+        """Where the file SMS gateway appends its messages."""
+        return Path(self.sms.outbox) if self.sms.outbox else _data_dir() / "sms-outbox.jsonl"
+
+    def loss_report_secret_path(self) -> Path:
+        """The backend-only HMAC key of one-time codes and tickets (mode 0600, made on first use)."""
+        return Path(self.loss_report.secret_file) if self.loss_report.secret_file else _data_dir() / "loss-report.key"
 
 
 def _data_dir() -> Path:

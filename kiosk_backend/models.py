@@ -553,3 +553,58 @@ class KioskJournalEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# ---------------------------------------------------------------- card services: 挂失 without the card, SMS (issue #7)
+class LossReportRecord(Base):
+    """One card-less loss report: the SMS challenge, then the confirmation ticket.
+
+    ``person_id``/``card_pk`` are empty when the ID number and name did not match (the answer looked the same).
+    The code and the ticket are stored only as HMACs under the backend's secret; both are single use.
+    """
+
+    __tablename__ = "loss_report"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # the challenge id
+    kiosk_id: Mapped[str] = mapped_column(String(32))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), nullable=True)
+    card_pk: Mapped[int | None] = mapped_column(ForeignKey("card.id"), nullable=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    ticket_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reference: Mapped[str | None] = mapped_column(String(24), unique=True, nullable=True)
+
+
+class RateCounter(Base):
+    """A fixed-window request counter shared by all workers: ``(scope, key, window)`` counts atomically (upsert)."""
+
+    __tablename__ = "rate_counter"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)  # loss_id | loss_phone | loss_kiosk
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # an HMAC, never a plain ID or phone number
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # the window's start, unix seconds
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SmsOutbox(Base):
+    """A notification SMS written in the same transaction as the change it reports, delivered after the commit.
+
+    ``claimed_at`` leases a message to one worker; a message claimed but never marked ``sent_at`` (a crash) is sent
+    again after the lease. One-time codes never come here (they are sent directly and never stored in clear).
+    """
+
+    __tablename__ = "sms_outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    phone: Mapped[str] = mapped_column(String(11))
+    kind: Mapped[str] = mapped_column(String(16))  # card_status
+    text: Mapped[str] = mapped_column(String(300))
+    status_change_id: Mapped[int | None] = mapped_column(ForeignKey("card_status_change.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)

@@ -53,8 +53,8 @@ class EmbeddedBackend:
 
     @property
     def sms_outbox(self) -> Path:
-        """The development SMS gateway's outbox (demo mode shows it as 演示短信)."""
-        return self.database_file.with_name("demo-sms.jsonl")
+        """The file the child's development SMS gateway appends to (JSON lines; "演示短信" in demo mode)."""
+        return self.database_file.with_name("demo-sms-outbox.jsonl")
 
     @property
     def pid(self) -> int | None:
@@ -72,9 +72,9 @@ class EmbeddedBackend:
         env["KIOSK_BACKEND_DATABASE__URL"] = f"sqlite:///{self.database_file}"
         env["KIOSK_BACKEND_SLIPS__MASTER_KEY_FILE"] = str(self.database_file.with_name("demo-slip-master.key"))
         env["KIOSK_BACKEND_SLIPS__VERIFY_BASE_URL"] = self.url
-        env["KIOSK_BACKEND_CARD__ISSUER_KEY"] = load_demo_cards().test_issuer_key  # test key: demo mode only
-        env["KIOSK_BACKEND_SMS__GATEWAY"] = "file"
         env["KIOSK_BACKEND_SMS__OUTBOX"] = str(self.sms_outbox)
+        env["KIOSK_BACKEND_LOSS_REPORT__SECRET_FILE"] = str(self.database_file.with_name("demo-loss-report.key"))
+        env["KIOSK_BACKEND_CARD__ISSUER_KEY"] = load_demo_cards().test_issuer_key  # test key: demo mode only
         env[DEMO_KIOSK_TOKEN_ENV] = self.kiosk_token
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         try:

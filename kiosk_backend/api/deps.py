@@ -18,6 +18,7 @@ from kiosk_backend.clock import aware, utcnow
 from kiosk_backend.errors import ApiError
 from kiosk_backend.models import CitizenSession
 from kiosk_backend.services.kiosks import kiosk_for_token
+from kiosk_backend.services.notifications import PENDING_FLAG, deliver_quietly
 from kiosk_backend.tokens import token_hash
 
 CITIZEN_HEADER = "X-Citizen-Token"
@@ -28,10 +29,16 @@ _citizen = APIKeyHeader(name=CITIZEN_HEADER, auto_error=False, description="Citi
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One session per request on the process's engine."""
+    """One session per request on the process's engine; SMS notifications it queued are delivered afterwards."""
     engine: Engine = request.app.state.engine
-    with Session(engine) as db:
+    db = Session(engine)
+    try:
         yield db
+    finally:
+        queued = db.info.get(PENDING_FLAG, False)
+        db.close()
+        if queued:
+            deliver_quietly(engine, request.app.state.sms_gateway)
 
 
 DbSession = Annotated[Session, Depends(get_db)]

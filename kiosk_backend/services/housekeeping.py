@@ -1,4 +1,4 @@
-"""Housekeeping at ``serve`` start: drop expired login challenges, sessions and idempotency keys."""
+"""Housekeeping at ``serve`` start: drop expired challenges, sessions, rate counters and idempotency keys."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from kiosk_backend.clock import utcnow
-from kiosk_backend.models import CardChallengeRecord, CitizenSession, IdempotencyRecord
+from kiosk_backend.models import CardChallengeRecord, CitizenSession, IdempotencyRecord, LossReportRecord, RateCounter
 
 
 def purge_expired(engine: Engine, idempotency_retention_h: int) -> dict[str, int]:
-    """Delete challenges and sessions expired for a day, and idempotency keys past their retention."""
+    """Delete challenges, sessions and rate counters a day old, and idempotency keys past their retention."""
     now = utcnow()
     day_ago = now - timedelta(days=1)
     counts: dict[str, int] = {}
@@ -20,6 +20,13 @@ def purge_expired(engine: Engine, idempotency_retention_h: int) -> dict[str, int
         for name, statement in (
             ("card_challenge", delete(CardChallengeRecord).where(CardChallengeRecord.expires_at < day_ago)),
             ("citizen_session", delete(CitizenSession).where(CitizenSession.expires_at < day_ago)),
+            (  # unconfirmed card-less loss reports (a confirmed one keeps its reference)
+                "loss_report",
+                delete(LossReportRecord).where(
+                    LossReportRecord.expires_at < day_ago, LossReportRecord.confirmed_at.is_(None)
+                ),
+            ),
+            ("rate_counter", delete(RateCounter).where(RateCounter.window < int(day_ago.timestamp()))),
             (
                 "idempotency_key",
                 delete(IdempotencyRecord).where(

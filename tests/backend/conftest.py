@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,7 +13,7 @@ from sqlalchemy import Engine
 
 from kiosk_backend.app import create_app
 from kiosk_backend.cardcrypto import derive_card_key, internal_authenticate
-from kiosk_backend.config import BackendSettings, CardSettings, DatabaseSettings
+from kiosk_backend.config import BackendSettings, CardSettings, DatabaseSettings, LossReportSettings, SmsSettings
 from kiosk_backend.db import make_engine, upgrade_to_head
 from kiosk_backend.demo_cards import DemoCard, DemoCards, load_demo_cards
 from kiosk_backend.seed.generate import card_identifier
@@ -44,9 +45,23 @@ class Backend:
     settings: BackendSettings
     tokens: dict[str, str]
 
+    @property
+    def outbox(self) -> Path:
+        """The file SMS gateway's outbox of this backend."""
+        return self.settings.sms_outbox_path()
 
-def backend_settings(url: str, issuer_key: str = DEMO.test_issuer_key) -> BackendSettings:
-    return BackendSettings(database=DatabaseSettings(url=url), card=CardSettings(issuer_key=issuer_key))
+
+def backend_settings(url: str, issuer_key: str = DEMO.test_issuer_key, data_dir: Path | None = None) -> BackendSettings:
+    """Settings of a test backend; ``data_dir`` holds the SMS outbox and the loss-report secret."""
+    settings = BackendSettings(database=DatabaseSettings(url=url), card=CardSettings(issuer_key=issuer_key))
+    if data_dir is None:
+        return settings
+    return settings.model_copy(
+        update={
+            "sms": SmsSettings(outbox=str(data_dir / "sms-outbox.jsonl")),
+            "loss_report": LossReportSettings(secret_file=str(data_dir / "loss-report.key")),
+        }
+    )
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -60,8 +75,9 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     engine = make_engine(url)
     seed_database(engine, SEED_PERSONS, 7, DEMO.cards)
     tokens = {kiosk: register_kiosk(engine, kiosk) for kiosk in ("NX-K1", "NX-K2")}
+    data_dir = tmp_path_factory.mktemp(f"data-{request.param}")
     try:
-        yield Backend(request.param, url, engine, backend_settings(url), tokens)
+        yield Backend(request.param, url, engine, backend_settings(url, data_dir=data_dir), tokens)
     finally:
         engine.dispose()
 

@@ -94,7 +94,7 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI
     with Session(engine) as db, db.begin():
         init_keys(db, MasterKey.load_or_create(key_file), datetime.now(UTC))
     engine.dispose()
-    config = backend_settings(url)
+    config = backend_settings(url, data_dir=tmp_path_factory.mktemp("fuzz-data"))  # SMS outbox, loss-report key
     app = create_app(config.model_copy(update={"slips": SlipSettings(master_key_file=str(key_file))}))
     with TestClient(app) as client:
         client.headers["Authorization"] = f"Bearer {token}"
