@@ -337,7 +337,7 @@ MESSAGES: dict[str, str] = {
         "be unlocked here with its PIN; replacement cards are issued at a counter."
     ),
     "loss.already_temporary": (
-        "This card is already reported lost (until {until}); nothing more to do. A found card can be unlocked here."
+        "This card is already reported lost{until}; nothing more to do. A found card can be unlocked here."
     ),
     "loss.already_formal": (
         "This card was formally reported lost or cancelled; nothing to do here. Replacements are issued at a counter."
@@ -367,4 +367,5 @@ MESSAGES: dict[str, str] = {
     "pinchange.working": "Changing the PIN — please leave the card in…",
     "unlock.keys_counter": "0 exit and take the card",
     "loss.keys.nothing_to_do": "0 back to the start",
+    "loss.until": " (until {date})",
 }

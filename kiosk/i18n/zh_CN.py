@@ -335,7 +335,7 @@ MESSAGES: dict[str, str] = {
         "确认后：此卡立即停止使用（含医保结算），为临时挂失，{days} 天内未到窗口办理正式挂失将自动解除。\n"
         "找回卡片可在自助终端插卡输入密码解挂；补卡请到社保经办窗口。"
     ),
-    "loss.already_temporary": "此卡已临时挂失（有效至 {until}），无需重复办理。找回卡片可插卡解挂；补卡请到窗口办理。",
+    "loss.already_temporary": "此卡已临时挂失{until}，无需重复办理。找回卡片可插卡解挂；补卡请到窗口办理。",
     "loss.already_formal": "此卡已正式挂失或注销，无需办理。补换卡请到社保经办窗口。",
     "loss.done": (
         "挂失成功。社保卡 {card} 已临时挂失，至 {until} 自动解除（除非到窗口办理正式挂失）。\n业务编号：{re"
@@ -360,4 +360,5 @@ MESSAGES: dict[str, str] = {
     "pinchange.working": "正在修改密码，请勿取卡…",
     "unlock.keys_counter": "0 退出并取卡",
     "loss.keys.nothing_to_do": "0 返回首页",
+    "loss.until": "（有效至 {date}）",
 }

@@ -48,22 +48,22 @@ class LossReportScreen(CardlessScreen):
             yield Static(tr(f"loss.step.{self.step}", self.language), id="loss-step")
             if self.step == "identity":
                 yield Static(tr("loss.ssn", self.language), classes="loss-label")
-                yield Input(id="loss-ssn", max_length=18, restrict=r"[0-9Xx]*")
+                yield Input(id="loss-ssn", max_length=18, restrict=r"[0-9Xx]*", compact=True)
                 yield Static(tr("loss.name", self.language), classes="loss-label")
-                yield Input(id="loss-name", max_length=30)
+                yield Input(id="loss-name", max_length=30, compact=True)
                 yield Static(tr("loss.identity_hint", self.language), id="loss-hint")
             elif self.step == "code":
                 yield Static(tr("loss.code_sent", self.language), id="loss-hint")
-                yield Input(id="loss-code", max_length=8, restrict=r"[0-9]*")
+                yield Input(id="loss-code", max_length=8, restrict=r"[0-9]*", compact=True)
             else:
                 yield Static(self._summary(), id="loss-summary")
             yield BusyIndicator(tr("busy.loading", self.language), id="loss-busy")
             yield Static(self._notice_text(), id="loss-notice")
-            if self.step in ("identity", "code"):
-                yield Center(Keypad(self.language, id="loss-keypad"))
+            yield Static(tr(self._keys_key(), self.language), id="loss-keys")
             if self.step == "code" and self.context.demo_sms is not None:
                 yield Static("", id="loss-demo-sms")
-            yield Static(tr(self._keys_key(), self.language), id="loss-keys")
+            if self.step in ("identity", "code"):
+                yield Center(Keypad(self.language, id="loss-keypad"))
         yield self.status_bar()
 
     def on_mount(self) -> None:
@@ -95,8 +95,9 @@ class LossReportScreen(CardlessScreen):
         head = tr("loss.card_line", lang, name=ticket.masked_name, card=ticket.masked_card_no)
         if ticket.card_status == "normal":
             return f"{head}\n\n{tr('loss.what_happens', lang, days=ticket.temporary_loss_days)}"
-        if ticket.card_status == "temporary_loss" and ticket.loss_expires_at is not None:
-            until = ticket.loss_expires_at.astimezone().strftime("%Y-%m-%d")
+        if ticket.card_status == "temporary_loss":
+            expires = ticket.loss_expires_at
+            until = tr("loss.until", lang, date=expires.astimezone().strftime("%Y-%m-%d")) if expires else ""
             return f"{head}\n\n{tr('loss.already_temporary', lang, until=until)}"
         return f"{head}\n\n{tr('loss.already_formal', lang)}"
 
@@ -129,7 +130,7 @@ class LossReportScreen(CardlessScreen):
             return
         messages = inbox.since(self._sms_mark)
         lines = [tr("loss.demo_sms", self.language)]
-        lines += [f"→ {m.to_masked}：{m.text}" for m in messages[-3:]]
+        lines += [f"{m.to_masked}：{m.text}" for m in messages[-3:]]
         shown.first(Static).update("\n".join(lines) if messages else "")
 
     # ------------------------------------------------------------ input

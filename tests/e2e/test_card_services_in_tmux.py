@@ -4,6 +4,7 @@ panel), then the found card (F2) → PIN → 解挂 → menu → 修改密码 an
 from __future__ import annotations
 
 import re
+import time
 
 from kiosk_backend.demo_cards import load_demo_cards
 from tests.e2e.test_demo_in_tmux import demo_terminal  # noqa: F401 - the fixture
@@ -16,7 +17,7 @@ def sms_code(screen: str) -> str | None:
     """The last six-digit code in the 演示短信 panel, if it shows one."""
     if "演示短信" not in screen:
         return None
-    codes = re.findall(r"\b(\d{6})\b", screen.split("演示短信", 1)[1])
+    codes = re.findall(r"(?<!\d)(\d{6})(?!\d)", screen.split("演示短信", 1)[1])
     return codes[-1] if codes else None
 
 
@@ -26,16 +27,17 @@ def test_loss_report_then_unlock_and_pin_change(demo_terminal: tuple[TmuxTermina
     terminal.send("1")
     terminal.wait_for(lambda s: "核验身份" in s)
     terminal.send("-l", CITIZEN.ssn)
+    terminal.wait_for(lambda s: CITIZEN.ssn in s)
     terminal.send("Enter")
+    time.sleep(0.3)
     terminal.send("-l", CITIZEN.name)
+    terminal.wait_for(lambda s: CITIZEN.name in s)
     terminal.send("Enter")
-    screen = terminal.wait_for(
-        lambda s: "演示短信" in s and re.search(r"\b\d{6}\b", s.split("演示短信")[1]) is not None
-    )
-    code = re.findall(r"\b(\d{6})\b", screen.split("演示短信")[1])[-1]
+    code = sms_code(terminal.wait_for(lambda s: sms_code(s) is not None))
+    assert code is not None
     terminal.send(*code)
     terminal.send("Enter")
-    screen = terminal.wait_for(lambda s: "确认挂失" in s and "王**" in s)
+    screen = terminal.wait_for(lambda s: "1 确认挂失" in s and "王**" in s)
     assert CITIZEN.ssn not in screen and CITIZEN.name not in screen and CITIZEN.card_no not in screen
     terminal.send("1")
     screen = terminal.wait_for(lambda s: "挂失成功" in s and "业务编号" in s)
