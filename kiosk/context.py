@@ -14,16 +14,18 @@ from kiosk.printing.printers import Printer, printer_from_settings
 from kiosk.services.availability import AvailabilityMonitor
 from kiosk.services.card_reader import CardReaderState, DemoCardSlot, MonitorFactory
 from kiosk.services.counters import Counters
-from kiosk.services.devices import CARD_READER, DeviceRegistry
+from kiosk.services.devices import CARD_READER, PRINTER, DeviceRegistry
 from kiosk.services.heartbeat import HeartbeatSender
 from kiosk.services.journal_upload import JournalUploader
 from kiosk.services.journal_writer import JournalWriter
 from kiosk.services.login import LoginService
 from kiosk.services.pension_estimate import PensionRules, load_pension_rules
+from kiosk.services.printer_probe import PrinterProbe
 from kiosk.services.service_control import ServiceControl
 from kiosk.services.slip_desk import SlipDesk, desk_for
 from kiosk.services.staff import StaffService
-from kiosk.services.staff_auth import PassphraseAuthenticator, StaffAuthenticator
+from kiosk.services.staff_auth import PassphraseAuthenticator, StaffAuthenticator, StaffLockout
+from kiosk.services.staff_card import StaffCardAuthenticator
 from kiosk.services.state_file import StateFile
 
 
@@ -49,7 +51,10 @@ class KioskContext:
     uploader: JournalUploader | None = None
     staff: StaffService | None = None
     staff_auth: StaffAuthenticator | None = None
+    staff_card: StaffCardAuthenticator | None = None  # staff card + PIN (None: no card reader)
     printer: Printer | None = None  # None: the configured one, built on first use (tests put a fake here)
+    counters: Counters | None = None
+    printer_probe: PrinterProbe | None = None  # the printer as a device (None when a test plugged its own probe)
 
     @classmethod
     def create(
@@ -86,20 +91,15 @@ class KioskContext:
         heartbeat = HeartbeatSender(backend, clock, devices, counters, control, lambda: monitor.current, journal)
         uploader = JournalUploader(journal, backend, clock=clock) if journal is not None else None
         staff = StaffService(settings, clock, backend, monitor, control, counters, devices, journal, uploader)
-        staff_auth = PassphraseAuthenticator(
-            settings.staff.passphrase_hash.get_secret_value(),
-            state,
-            clock,
-            journal,
-            max_failures=settings.staff.max_failures,
-            lockout_s=settings.staff.lockout_s,
-        )
-        return cls(
+        lock = StaffLockout(state, clock, journal, settings.staff.max_failures, settings.staff.lockout_s)
+        staff_auth = PassphraseAuthenticator(settings.staff.passphrase_hash.get_secret_value(), state, clock, lock=lock)
+        login = LoginService(backend, clock, settings.session.hard_limit_s)
+        context = cls(
             settings=settings,
             clock=clock,
             backend=backend,
             availability=monitor,
-            login=LoginService(backend, clock, settings.session.hard_limit_s),
+            login=login,
             journal=journal,
             journal_writer=JournalWriter(journal, clock) if journal is not None else None,
             card_monitor=card_monitor,
@@ -113,7 +113,13 @@ class KioskContext:
             uploader=uploader,
             staff=staff,
             staff_auth=staff_auth,
+            staff_card=StaffCardAuthenticator(login, backend, lock) if card_monitor is not None else None,
+            counters=counters,
         )
+        if not devices.plugged(PRINTER):  # the configured printer (or the one a test assigns later), asked lazily
+            context.printer_probe = PrinterProbe(context.slip_printer, settings.printer.status_interval_s)
+            devices.set_probe(PRINTER, context.printer_probe)
+        return context
 
     def slip_printer(self) -> Printer:
         """The slip printer of ``[printer]`` (the directory printer, <data dir>/printed, by default)."""
@@ -133,6 +139,11 @@ class KioskContext:
         return desk_for(
             visit,
             lambda: SlipDesk(
-                self.backend, token, self.slip_printer(), self.settings.printer.layout, self.journal_writer
+                self.backend,
+                token,
+                self.slip_printer(),
+                self.settings.printer.layout,
+                self.journal_writer,
+                self.counters,
             ),
         )
