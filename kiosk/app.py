@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 from kiosk.backend_client.protocol import BackendUnavailable
-from kiosk.cardreader.errors import CardError, CardRemoved
+from kiosk.cardreader.errors import CardError, CardRemoved, NoCard
 from kiosk.cardreader.pin import Pin
 from kiosk.context import KioskContext
 from kiosk.i18n import Language, in_all_languages, other_language, tr
@@ -43,6 +43,7 @@ from kiosk.screens.staff.login import StaffLoginScreen
 from kiosk.screens.staff.menu import StaffMenuScreen
 from kiosk.services.activity import ActivityState
 from kiosk.services.availability import Availability, ServiceState
+from kiosk.services.card_info import read_card_info
 from kiosk.services.card_reader import CardMonitor
 from kiosk.services.citizen import Notice, Visit, failure_notice, pin_from_digits, void_token
 from kiosk.services.counters import SESSIONS
@@ -144,6 +145,8 @@ class KioskApp(App[None], inherit_bindings=False):
         if self.context.card_monitor is not None:
             self._monitor = self.context.card_monitor(self)
             self._monitor.start()
+            if self.context.staff is not None:
+                self.context.staff.test_card_hook = self._read_test_card
         if self.context.printer_probe is not None:
             self.context.printer_probe.on_change = self._device_changed
         fleet = self.context.settings.fleet
@@ -217,6 +220,23 @@ class KioskApp(App[None], inherit_bindings=False):
             return  # the card was taken out: _card_out already went back to the attract screen
         self._show(AttractScreen())
         self.push_screen(StaffLoginScreen(login if login.result is not StaffResult.CANCELLED else None))
+
+    def _read_test_card(self) -> str:
+        """Staff self-test (on a worker thread): read the card in the reader, masked; no PIN is asked."""
+        reader, monitor = self._present, self._monitor
+        if reader is None or monitor is None:
+            raise NoCard("no card in the reader")
+        transport = monitor.open(reader)
+        transport.connect()
+        info = read_card_info(transport, lambda: None)
+        card, pin = info["card"], info["pin"]
+        if pin["blocked"]:
+            pin_state = "PIN blocked"
+        elif pin["tries_left"] is None:
+            pin_state = "PIN verified in this card session"
+        else:
+            pin_state = f"PIN tries left {pin['tries_left']}"
+        return f"card {card['card_no']} v{card['version']}, expires {card['expires']}, {pin_state}"
 
     def _device_changed(self) -> None:
         """A device probe saw a change (called on the probe's thread): re-apply availability now."""

@@ -13,7 +13,7 @@ from kiosk.journal import Journal
 from kiosk.printing.printers import Printer, printer_from_settings
 from kiosk.services.availability import AvailabilityMonitor
 from kiosk.services.card_reader import CardReaderState, DemoCardSlot, MonitorFactory
-from kiosk.services.counters import Counters
+from kiosk.services.counters import PAPER_SINCE_REFILL, Counters
 from kiosk.services.devices import CARD_READER, PRINTER, DeviceRegistry
 from kiosk.services.heartbeat import HeartbeatSender
 from kiosk.services.journal_upload import JournalUploader
@@ -116,6 +116,7 @@ class KioskContext:
             staff_card=StaffCardAuthenticator(login, backend, lock) if card_monitor is not None else None,
             counters=counters,
         )
+        staff.test_print_hook = context.print_test_page
         if not devices.plugged(PRINTER):  # the configured printer (or the one a test assigns later), asked lazily
             context.printer_probe = PrinterProbe(context.slip_printer, settings.printer.status_interval_s)
             devices.set_probe(PRINTER, context.printer_probe)
@@ -133,6 +134,19 @@ class KioskContext:
                 job_timeout_s=section.job_timeout_s,
             )
         return self.printer
+
+    def print_test_page(self) -> str:
+        """Staff self-test: print a test page on the slip printer (blocking); raises SelfTestFailed with the reason."""
+        from kiosk.printing.selftest import SelfTestFailed, render_test_page
+
+        printer = self.slip_printer()
+        pdf = render_test_page(self.settings.kiosk_id, self.clock.now(), self.settings.printer.layout)
+        result = printer.print_pdf(pdf, "kiosk-test-page")
+        if not result.printed:
+            raise SelfTestFailed(" ".join(part for part in (result.reason, result.detail) if part))
+        if self.counters is not None:
+            self.counters.count(PAPER_SINCE_REFILL)  # paper used, not a slip
+        return f"{printer.name} {result.job_id}"
 
     def slip_desk(self, visit: object, token: Callable[[], str]) -> SlipDesk:
         """The slip desk of a citizen visit (one per visit: a slip printed again is a 补打 with the same serial)."""

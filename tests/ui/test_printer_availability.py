@@ -17,6 +17,7 @@ from kiosk.backend_client.http_client import HttpBackend
 from kiosk.config import BackendSection, KioskSettings, PrinterSection
 from kiosk.context import KioskContext
 from kiosk.printing.printers import CupsPrinter, PrinterStatus
+from kiosk.printing.selftest import SelfTestFailed
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.menu import MenuScreen
 from kiosk.screens.pin import PinScreen
@@ -134,12 +135,17 @@ async def test_paper_out_stopped_and_gone_hide_printing_but_not_queries(
             await wait_for(pilot, lambda: app.in_service and printer_state().device == "online")
             assert printer_state().paper == "full" and printing()
             assert "slips" in await menu_keys()
+            before = len(lab.printed())
+            assert context.print_test_page().startswith("cups ")  # the staff self-test page, through CUPS
+            assert len(lab.printed()) == before + 1
 
             lab.set_paper(0)  # paper out
             await wait_for(pilot, lambda: printer_state().paper == "out")
             assert printer_state().fault == "E-PR-002" and not printing() and app.in_service
             keys = await menu_keys()
             assert "slips" not in keys and {"personal", "contributions", "pension"} <= set(keys)
+            with pytest.raises(SelfTestFailed, match="out_of_paper"):
+                context.print_test_page()
 
             lab.set_paper(250)  # paper back: printing returns without a restart
             await wait_for(pilot, printing)

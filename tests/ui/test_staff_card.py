@@ -130,6 +130,14 @@ async def test_staff_card_and_pin_open_staff_mode(hall: Callable[..., Hall]) -> 
         assert "插入员工卡" in text(app, "#staff-login-card")
         await card_and_pin(pilot, kiosk, "staff")
         await wait_for(pilot, lambda: isinstance(app.screen, StaffMenuScreen))
+        await pilot.press("2")  # self-tests: read the card in the reader (the staff card, still inserted)
+        await wait_for(pilot, lambda: isinstance(app.screen, StaffPageScreen))
+        await pilot.press("4")
+        await wait_for(pilot, lambda: text(app, "#staff-message") != "")
+        shown = text(app, "#staff-message")
+        assert shown == "读测试卡：通过（card *****0070 v3.00, expires 2030-05-11, PIN verified in this card session）"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, StaffMenuScreen))
         await pilot.press("0")
         await wait_for(pilot, lambda: isinstance(app.screen, AttractScreen))
         await pilot.pause(0.4)  # health checks come and go: the staff card still inserted is not served as a citizen
@@ -140,6 +148,7 @@ async def test_staff_card_and_pin_open_staff_mode(hall: Callable[..., Hall]) -> 
     assert kiosk.entries() == [
         ("staff.login", None, {"method": "card", "staff": staff}),
         ("staff.mode_start", None, {"staff": staff, "method": "card"}),
+        ("staff.self_test", None, {"staff": staff, "test": "card", "ok": True}),
         ("staff.mode_end", None, {"staff": staff}),
     ]
     assert CARDS.by_id("staff").pin not in (kiosk.journal.path).read_bytes().decode("latin-1")
