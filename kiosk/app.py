@@ -173,6 +173,10 @@ class KioskApp(App[None], inherit_bindings=False):
     def action_staff_login(self) -> None:
         """F12: the staff login, only between citizen sessions (on the attract or out-of-service screen)."""
         if isinstance(self.screen, AttractScreen | OutOfServiceScreen):
+            present = self._present
+            if present is not None and self._reader is None and self.context.staff_card is not None:
+                self._staff_card_in(present)  # a card already in the reader (e.g. left in after staff mode)
+                return
             self.push_screen(StaffLoginScreen())
 
     def in_staff_mode(self) -> bool:

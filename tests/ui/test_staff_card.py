@@ -142,6 +142,12 @@ async def test_staff_card_and_pin_open_staff_mode(hall: Callable[..., Hall]) -> 
         await wait_for(pilot, lambda: isinstance(app.screen, AttractScreen))
         await pilot.pause(0.4)  # health checks come and go: the staff card still inserted is not served as a citizen
         assert isinstance(app.screen, AttractScreen)
+        await pilot.press("f12")  # the card still in: its PIN at once; Esc → the staff login screen
+        await wait_for(pilot, lambda: isinstance(app.screen, PinScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, StaffLoginScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, AttractScreen))
         await take_out(pilot, kiosk)
     card_no = CARDS.by_id("staff").card_no
     staff = f"card {'*' * 5}{card_no[-4:]}"
