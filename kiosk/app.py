@@ -58,6 +58,7 @@ from kiosk_backend.identifiers import mask_name, mask_tail
 log = logging.getLogger(__name__)
 
 STARTUP_POLL_S = 0.25
+UNEXPECTED = "E-KS-001"  # an unexpected error (journaled / logged), as in OPERATIONS.md
 
 # The service menu: sub-menus of queries (keys of QueryCatalog.specs()).
 MENU: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -199,7 +200,11 @@ class KioskApp(App[None], inherit_bindings=False):
         except CardError as exc:
             self.call_from_thread(self._staff_card_done, StaffLogin(StaffResult.CARD_FAILED, code=exc.code))
             return
-        login = self.context.staff_card.authenticate(transport, self._ask_pin)
+        try:
+            login = self.context.staff_card.authenticate(transport, self._ask_pin)
+        except Exception:  # never a crashed kiosk: staff see a code and the passphrase stays available
+            log.exception("staff card login failed unexpectedly")
+            login = StaffLogin(StaffResult.CARD_FAILED, code=UNEXPECTED)
         self.call_from_thread(self._staff_card_done, login)
 
     @work(thread=True, exclusive=True, group="login")
@@ -207,7 +212,12 @@ class KioskApp(App[None], inherit_bindings=False):
         """A staff card logged in from the attract screen and chose maintenance mode: end its session, check the role
         (and the lock) and open staff mode."""
         assert self.context.staff_card is not None
-        self.call_from_thread(self._staff_card_done, self.context.staff_card.accept(result))
+        try:
+            login = self.context.staff_card.accept(result)
+        except Exception:  # as above
+            log.exception("staff card login failed unexpectedly")
+            login = StaffLogin(StaffResult.CARD_FAILED, code=UNEXPECTED)
+        self.call_from_thread(self._staff_card_done, login)
 
     def _staff_card_done(self, login: StaffLogin) -> None:
         """After a staff card login: staff mode, or the login screen saying why not (nothing when the card left)."""

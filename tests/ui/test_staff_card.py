@@ -275,3 +275,20 @@ async def test_staff_card_on_the_attract_screen_offers_staff_mode_and_counters_c
     sessions = [(e.kind, dict(e.detail)) for e in kiosk.journal.entries() if e.kind.startswith("session.")]
     assert sessions[-1] == ("session.end", {"reason": "staff_mode"})
     assert [kind for kind, _code, _ in kiosk.entries()][:2] == ["staff.login", "staff.mode_start"]
+
+
+async def test_an_unexpected_error_in_the_card_login_is_a_code_not_a_crash(hall: Callable[..., Hall]) -> None:
+    kiosk = hall()
+    app = kiosk.app
+    assert app.context.staff_card is not None
+
+    def broken(*_args: object) -> object:
+        raise RuntimeError("driver bug")
+
+    app.context.staff_card.authenticate = broken  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.in_service)
+        await staff_login_screen(pilot, app)
+        kiosk.slot.insert("staff")
+        await wait_for(pilot, lambda: "E-KS-001" in text(app, "#staff-login-message"))
+        assert text(app, "#staff-login-message") == "员工卡登录未成功（E-KS-001）" and app.is_running
