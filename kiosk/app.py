@@ -9,6 +9,7 @@ rebuilding the screens so nothing of the last person remains.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import queue
@@ -23,7 +24,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 from kiosk.backend_client.protocol import BackendUnavailable
-from kiosk.cardreader.errors import CardError, CardRemoved
+from kiosk.cardreader.errors import CardError, CardRemoved, NoCard
 from kiosk.cardreader.pin import Pin
 from kiosk.context import KioskContext
 from kiosk.i18n import Language, in_all_languages, other_language, tr
@@ -39,13 +40,18 @@ from kiosk.screens.query import QueryScreen
 from kiosk.screens.slips import SlipScreen
 from kiosk.screens.staff.base import StaffScreen
 from kiosk.screens.staff.login import StaffLoginScreen
+from kiosk.screens.staff.menu import StaffMenuScreen
 from kiosk.screens.unlock import UnlockScreen
 from kiosk.services.activity import ActivityState
 from kiosk.services.availability import Availability, ServiceState
+from kiosk.services.card_info import read_card_info
 from kiosk.services.card_reader import CardMonitor
 from kiosk.services.citizen import Notice, Visit, failure_notice, pin_from_digits, void_token
+from kiosk.services.counters import SESSIONS
 from kiosk.services.login import LoginCancelled, LoginRefused, LoginResult, PinPrompt
 from kiosk.services.pin_change import PinChangeOutcome, PinChanger, PinChangeResult
+from kiosk.services.staff_auth import LoginResult as StaffResult
+from kiosk.services.staff_auth import StaffLogin
 from kiosk.services.views import QuerySpec
 from kiosk.session import EndReason
 from kiosk.themes import THEMES, theme_name
@@ -54,6 +60,7 @@ from kiosk_backend.identifiers import mask_name, mask_tail
 log = logging.getLogger(__name__)
 
 STARTUP_POLL_S = 0.25
+UNEXPECTED = "E-KS-001"  # an unexpected error (journaled / logged), as in OPERATIONS.md
 
 # The service menu: sub-menus of queries (keys of QueryCatalog.specs()).
 MENU: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -102,6 +109,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self._monitor: CardMonitor | None = None
         self._reader: str | None = None  # the reader whose card is being served
         self._present: str | None = None  # a reader holding a card (served or waiting for the kiosk to be ready)
+        self._staff_card: str | None = None  # a reader whose card opened staff mode: not served until taken out
         self._visit: Visit | None = None
         self._pin_answers: queue.Queue[Pin | None] | None = None
         self._idle_warning: IdleWarningScreen | None = None
@@ -140,11 +148,17 @@ class KioskApp(App[None], inherit_bindings=False):
         if self.context.card_monitor is not None:
             self._monitor = self.context.card_monitor(self)
             self._monitor.start()
+            if self.context.staff is not None:
+                self.context.staff.test_card_hook = self._read_test_card
+        if self.context.printer_probe is not None:
+            self.context.printer_probe.on_change = self._device_changed
         fleet = self.context.settings.fleet
         self.set_interval(fleet.heartbeat_interval_s, self._send_heartbeat)
         self.set_interval(fleet.journal_upload_interval_s, self._upload_journal)
 
     def on_unmount(self) -> None:
+        if self.context.printer_probe is not None:
+            self.context.printer_probe.on_change = None
         if self._visit is not None:
             self._end_visit(EndReason.LOGOUT, then=None)
         if self._monitor is not None:
@@ -162,11 +176,89 @@ class KioskApp(App[None], inherit_bindings=False):
     def action_staff_login(self) -> None:
         """F12: the staff login, only between citizen sessions (on the attract or out-of-service screen)."""
         if isinstance(self.screen, AttractScreen | OutOfServiceScreen):
+            present = self._present
+            if present is not None and self._reader is None and self.context.staff_card is not None:
+                self._staff_card_in(present)  # a card already in the reader (e.g. left in after staff mode)
+                return
             self.push_screen(StaffLoginScreen())
 
     def in_staff_mode(self) -> bool:
         """Whether a staff screen is open (the kiosk then switches no screens by itself)."""
         return any(isinstance(screen, StaffScreen) for screen in self.screen_stack)
+
+    def _staff_card_in(self, reader: str) -> None:
+        """A card inserted while the staff login screen is open: the staff card + PIN login."""
+        self._reader = reader
+        self._journal("card.inserted", detail={"for": "staff_login"})
+        self._show(MessageScreen.from_keys("reading.title", "reading.body", busy=True))
+        self._staff_card_login(reader)
+
+    @work(thread=True, exclusive=True, group="login")
+    def _staff_card_login(self, reader: str) -> None:
+        assert self._monitor is not None and self.context.staff_card is not None
+        try:
+            transport = self._monitor.open(reader)
+            transport.connect()
+        except CardError as exc:
+            self.call_from_thread(self._staff_card_done, StaffLogin(StaffResult.CARD_FAILED, code=exc.code))
+            return
+        try:
+            login = self.context.staff_card.authenticate(transport, self._ask_pin)
+        except Exception:  # never a crashed kiosk: staff see a code and the passphrase stays available
+            log.exception("staff card login failed unexpectedly")
+            login = StaffLogin(StaffResult.CARD_FAILED, code=UNEXPECTED)
+        self.call_from_thread(self._staff_card_done, login)
+
+    @work(thread=True, exclusive=True, group="login")
+    def _accept_staff_card(self, result: LoginResult) -> None:
+        """A staff card logged in from the attract screen and chose maintenance mode: end its session, check the role
+        (and the lock) and open staff mode."""
+        assert self.context.staff_card is not None
+        try:
+            login = self.context.staff_card.accept(result)
+        except Exception:  # as above
+            log.exception("staff card login failed unexpectedly")
+            login = StaffLogin(StaffResult.CARD_FAILED, code=UNEXPECTED)
+        self.call_from_thread(self._staff_card_done, login)
+
+    def _staff_card_done(self, login: StaffLogin) -> None:
+        """After a staff card login: staff mode, or the login screen saying why not (nothing when the card left)."""
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            self._staff_card = reader  # still inserted: not to be served as a citizen card until taken out
+        if login.result is StaffResult.OK:
+            assert self.context.staff is not None
+            self.context.staff.begin(login.staff_id, login.method)
+            self._show(AttractScreen())
+            self.push_screen(StaffMenuScreen())
+            return
+        if reader is None and login.result is StaffResult.CANCELLED:
+            return  # the card was taken out: _card_out already went back to the attract screen
+        self._show(AttractScreen())
+        self.push_screen(StaffLoginScreen(login if login.result is not StaffResult.CANCELLED else None))
+
+    def _read_test_card(self) -> str:
+        """Staff self-test (on a worker thread): read the card in the reader, masked; no PIN is asked."""
+        reader, monitor = self._present, self._monitor
+        if reader is None or monitor is None:
+            raise NoCard("no card in the reader")
+        transport = monitor.open(reader)
+        transport.connect()
+        info = read_card_info(transport, lambda: None)
+        card, pin = info["card"], info["pin"]
+        if pin["blocked"]:
+            pin_state = "PIN blocked"
+        elif pin["tries_left"] is None:
+            pin_state = "PIN verified in this card session"
+        else:
+            pin_state = f"PIN tries left {pin['tries_left']}"
+        return f"card {card['card_no']} v{card['version']}, expires {card['expires']}, {pin_state}"
+
+    def _device_changed(self) -> None:
+        """A device probe saw a change (called on the probe's thread): re-apply availability now."""
+        if self.is_running:
+            with contextlib.suppress(RuntimeError):  # the app is shutting down
+                self.call_from_thread(self._reader_changed)
 
     @work(thread=True, exclusive=True, group="devices", exit_on_error=False)
     def reapply_availability(self) -> None:
@@ -230,8 +322,10 @@ class KioskApp(App[None], inherit_bindings=False):
             return
         if isinstance(current, KioskScreen):
             current.show_service_state(availability.state)
-        if availability.state is ServiceState.IN_SERVICE and self._present is not None and self._reader is None:
-            self._card_in(self._present)  # a card inserted while the kiosk was starting is served now
+        present = self._present
+        waiting = present is not None and self._reader is None and present != self._staff_card
+        if availability.state is ServiceState.IN_SERVICE and present is not None and waiting:
+            self._card_in(present)  # a card inserted while the kiosk was starting is served now
 
     @property
     def in_service(self) -> bool:
@@ -284,6 +378,9 @@ class KioskApp(App[None], inherit_bindings=False):
     # ------------------------------------------------------------ the visit
     def _card_in(self, reader: str) -> None:
         self._present = reader
+        if isinstance(self.screen, StaffLoginScreen) and self._reader is None and self.context.staff_card is not None:
+            self._staff_card_in(reader)
+            return
         if isinstance(self.screen, CardlessScreen) and self.in_service:
             self.screen.leave()  # a card inserted during 权益单校验 or 挂失 starts the visit
         waiting = isinstance(self.screen, AttractScreen) or getattr(self.screen, "accepts_card", False)
@@ -297,6 +394,9 @@ class KioskApp(App[None], inherit_bindings=False):
     def _card_out(self, reader: str) -> None:
         if reader == self._present:
             self._present = None
+        if reader == self._staff_card:
+            self._staff_card = None
+            self._journal("card.removed")
         if reader != self._reader:
             return
         self._reader = None
@@ -365,6 +465,39 @@ class KioskApp(App[None], inherit_bindings=False):
         )
         session = self._visit.session
         self._journal("session.start", detail={"scope": "restricted" if session.restricted else "full"})
+        card_session = session.card_session
+        staff_card = card_session is not None and card_session.role == "staff" and not session.restricted
+        if staff_card and self.context.staff_card is not None:
+            self._show(self._staff_card_choice(result))  # a staff card: maintenance mode or the holder's own services
+            return
+        self._open_citizen_menu()
+
+    def _staff_card_choice(self, result: LoginResult) -> MenuScreen:
+        holder = result.session.holder
+        entries = [
+            MenuEntry("staff", "staff.card_choice.staff", functools.partial(self._staff_mode_from_visit, result)),
+            MenuEntry("citizen", "staff.card_choice.citizen", self._open_citizen_menu),
+        ]
+        greeting = mask_name(holder.name) if holder is not None else ""
+        return MenuScreen("staff.card_choice.title", entries, self.logout, main=True, greeting=greeting)
+
+    def _staff_mode_from_visit(self, result: LoginResult) -> None:
+        """The staff card's holder chose maintenance mode: the visit ends first (staff mode never runs inside a
+        citizen session), then the role is checked again with the backend's answer and the lock."""
+        visit, self._visit = self._visit, None
+        if visit is None:
+            return
+        self._idle_warning = None
+        self._journal("session.end", detail={"reason": "staff_mode"})
+        self._show(MessageScreen.from_keys("reading.title", "reading.body", busy=True))
+        self._accept_staff_card(result)
+
+    def _open_citizen_menu(self) -> None:
+        """The citizen's own services (counted as a session)."""
+        if self._visit is None:
+            return
+        session = self._visit.session
+        self._count(SESSIONS)
         if session.restricted:  # a card reported lost: 解挂 (after a PIN change if still on the initial PIN)
             if session.must_change_pin:
                 self._open_pin_change(required=True, then=self._open_unlock, replace=True)
@@ -400,8 +533,9 @@ class KioskApp(App[None], inherit_bindings=False):
             else:
                 sub = [MenuEntry(q, specs[q].title_key, functools.partial(self._open_query, specs[q])) for q in keys]
                 entries.append(MenuEntry(key, label_key, functools.partial(self._open_menu, label_key, sub)))
-        entries.append(MenuEntry("slips", "menu.slips", self._open_slips))  # 8 打印凭证
-        entries.append(MenuEntry("pin_change", "menu.pin_change", self._open_pin_change))  # 9 修改密码
+        if self.context.availability.functions().allows("printing"):  # no printer / paper: printing hidden
+            entries.append(MenuEntry("slips", "menu.slips", self._open_slips))  # 8 打印凭证
+        entries.append(MenuEntry("pin_change", "menu.pin_change", self._open_pin_change))  # 修改密码
         holder = self._visit.session.holder
         greeting = mask_name(holder.name) if holder is not None else ""
         return MenuScreen("menu.title", entries, self.logout, main=True, greeting=greeting)
@@ -548,7 +682,13 @@ class KioskApp(App[None], inherit_bindings=False):
         if keep_going and self._visit is not None:
             self._visit.activity.touch()
 
-    # ------------------------------------------------------------ journal
+    # ------------------------------------------------------------ counters and journal
+    @work(thread=True, group="counters", exit_on_error=False)
+    def _count(self, name: str) -> None:
+        """Add to a persistent counter (the state file is written off the UI thread)."""
+        if self.context.counters is not None:
+            self.context.counters.count(name)
+
     def _journal(self, kind: str, code: str | None = None, detail: dict[str, str] | None = None) -> None:
         """Queue a journal entry (written in order by the journal's own thread, never on the UI thread)."""
         if self.context.journal_writer is not None:

@@ -57,6 +57,9 @@ class PrinterSection(_Section):
     queue: str = ""
     cups_server: str = Field(default="localhost:631", pattern=r"^[^/\s]+:\d+$", description="CUPS scheduler host:port")
     job_timeout_s: float = Field(default=60.0, gt=0, le=600, description="a job not finished by then has failed")
+    status_interval_s: float = Field(
+        default=10.0, gt=0, le=600, description="how often the printer's state is asked (in the background)"
+    )
     layout: Literal["a4", "receipt80"] = "a4"
 
 

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from kiosk.backend_client.protocol import BackendRejected
+from kiosk.backend_client.protocol import BackendRejected, BackendUnavailable
 from kiosk.clock import Clock
 from kiosk_backend.cardcrypto import derive_card_key, internal_authenticate
 from kiosk_backend.demo_cards import DemoCard, DemoCards
@@ -41,6 +41,8 @@ class FakeHsmBackend:
         self._issued: dict[str, _Issued] = {}
         self.requests: list[object] = []  # everything the kiosk sent (the PIN test greps it)
         self.sessions: list[CardSession] = []
+        self.ended: list[str] = []  # tokens the kiosk voided
+        self.up = True  # False: every call raises BackendUnavailable
 
     def health(self) -> Health:
         return Health(status="ok", version="fake-hsm", database="ok")
@@ -48,8 +50,13 @@ class FakeHsmBackend:
     def close(self) -> None:
         pass
 
+    def end_session(self, citizen_token: str) -> None:
+        self.ended.append(citizen_token)
+
     def card_challenge(self, request: CardChallengeRequest) -> CardChallenge:
         self.requests.append(request)
+        if not self.up:
+            raise BackendUnavailable("connection refused")
         atr = bytes.fromhex(request.atr)
         card = next((c for c in self._cards.cards if c.atr == atr), None)
         if card is None:

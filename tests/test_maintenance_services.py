@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from argon2 import PasswordHasher
 
 from kiosk.cli import main
 from kiosk.journal import Journal
+from kiosk.services.counters import PAPER_SINCE_REFILL, SESSIONS, SLIPS, Counters
 from kiosk.services.devices import CARD_READER, PRINTER, DeviceRegistry, FaultAction, action_for
 from kiosk.services.functions import offered_functions
 from kiosk.services.service_control import ServiceControl
@@ -126,3 +128,22 @@ def test_out_of_service_reasons_are_trimmed_and_id_numbers_masked(tmp_path: Path
     assert not control.set_remote("x" * 90)  # the same command again changes nothing
     assert [e.detail["reason"] for e in journal.entries()] == ["为 110105********002X 办理", "x" * 80]
     journal.close()
+
+
+def test_counters_from_several_threads_lose_nothing(tmp_path: Path, clock: FakeClock) -> None:
+    counters = Counters(StateFile(tmp_path / "state.json"), clock)
+
+    def work(name: str) -> None:
+        for _ in range(40):
+            counters.count(name)
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in (SESSIONS, SLIPS) * 3]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Counters(StateFile(tmp_path / "state.json"), clock).values() == {
+        SESSIONS: 120,
+        SLIPS: 120,
+        PAPER_SINCE_REFILL: 120,
+    }

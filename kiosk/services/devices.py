@@ -63,11 +63,17 @@ class DeviceRegistry:
     def __init__(self, probes: Mapping[str, DeviceProbe] | None = None) -> None:
         self._probes: dict[str, DeviceProbe] = {CARD_READER: StaticProbe(NOT_BUILT), PRINTER: StaticProbe(NOT_BUILT)}
         self._probes.update(probes or {})
+        self._plugged = set(probes or {})
         self.last: dict[str, DeviceStatus] = {name: NOT_BUILT for name in self._probes}
 
     def set_probe(self, name: str, probe: DeviceProbe) -> None:
         """Plug in (or replace) a device's probe."""
         self._probes[name] = probe
+        self._plugged.add(name)
+
+    def plugged(self, name: str) -> bool:
+        """Whether a probe was plugged in for this device (else it reports ``unknown``: not built)."""
+        return name in self._plugged
 
     def read(self) -> dict[str, DeviceStatus]:
         """Every device's status now (blocking)."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from kiosk.backend_client.protocol import Backend, BackendRejected, BackendUnavailable
 from kiosk.printing.printers import Printer
+from kiosk.services.counters import SLIPS, Counters
 from kiosk.services.journal_writer import JournalWriter
 from kiosk.services.slip_printing import SlipPrintOutcome, print_slip, printing_offered
 from kiosk_backend.identifiers import mask_name
@@ -118,8 +119,10 @@ class SlipDesk:
         printer: Printer,
         layout: Layout = "a4",
         journal: JournalWriter | None = None,
+        counters: Counters | None = None,
     ) -> None:
         self._backend = backend
+        self._counters = counters
         self._token = token
         self.printer = printer
         self._layout = layout
@@ -159,6 +162,8 @@ class SlipDesk:
         outcome = print_slip(doc, self.printer, layout=self._layout, reprint=reprint)
         if outcome.printed:
             self._printed.add(doc.serial)
+            if self._counters is not None:  # slips printed, and paper used since the last refill
+                self._counters.count(SLIPS)
         self._record("slip.printed" if outcome.printed else "slip.print_failed", outcome.reason, doc, reprint)
         report = SlipOutcomeRequest(printed=outcome.printed, reason=outcome.reason, reprint=reprint)
         try:

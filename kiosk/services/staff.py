@@ -110,7 +110,8 @@ class StaffService:
         self.record("staff.view", {"screen": "device_status"})
         lines = []
         for name, status in self._devices.read().items():
-            words = status.device if status.device != "unknown" else "unknown (not built)"
+            not_built = status.device == "unknown" and not self._devices.plugged(name)
+            words = "unknown (not built)" if not_built else status.device
             extra = [f"media {status.media}"] if status.media != "unknown" else []
             extra += [f"paper {status.paper}"] if status.paper != "unknown" else []
             state = " · ".join([words, *extra])

@@ -204,7 +204,10 @@ async def test_self_tests_backend_journal_and_test_print_hook(tmp_path: Path, cl
         await open_page(app, pilot, "2")
         assert (await message_after(app, pilot, "1")).startswith("业务系统往返：通过（ok ")
         assert (await message_after(app, pilot, "2")).startswith("日志校验：通过（")
-        assert await message_after(app, pilot, "3") == "测试打印：失败（printer not built）"
+        assert (await message_after(app, pilot, "3")).startswith("测试打印：通过（directory ")  # a test page
+        (page,) = (kiosk.tmp / "data" / "printed").glob("*kiosk-test-page.pdf")
+        assert page.read_bytes().startswith(b"%PDF-")
+        assert app.context.counters is not None and app.context.counters.values()["slips_since_refill"] == 1
         assert await message_after(app, pilot, "4") == "读测试卡：失败（card reader not built）"
         app.context.staff.test_card_hook = lambda: "测试卡 NX-TEST 卡号 ****0001"  # type: ignore[union-attr]
         assert await message_after(app, pilot, "4") == "读测试卡：通过（测试卡 NX-TEST 卡号 ****0001）"
