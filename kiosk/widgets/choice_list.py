@@ -22,7 +22,8 @@ class ChoiceList(Vertical):
     def __init__(self, choices: list[tuple[str, str]], id: str | None = None) -> None:
         if len(choices) > 9:
             raise ValueError("a choice screen shows at most nine choices (one digit each)")
-        super().__init__(id=id, classes="choice-list")
+        classes = "choice-list -three-columns" if len(choices) > 6 else "choice-list"  # a long menu fits 80×24
+        super().__init__(id=id, classes=classes)
         self._choices = choices
 
     def compose(self) -> ComposeResult:
