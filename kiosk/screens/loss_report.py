@@ -78,6 +78,10 @@ class LossReportScreen(CardlessScreen):
         if inputs:
             inputs.first().focus()
 
+    @property
+    def _started(self) -> bool:
+        return self._flow is not None and self._flow.challenge is not None
+
     def _summary(self) -> str:
         assert self._flow is not None
         lang = self.language
@@ -215,8 +219,9 @@ class LossReportScreen(CardlessScreen):
             return
         self.query_one(BusyIndicator).stop()
         if notice is not None:
-            if action == "confirm" and notice.code != "E-BK-010":
-                self._go("identity", notice)  # the ticket is spent or refused: start again
+            spent = (action == "confirm" and notice.code != "E-BK-010") or (action == "verify" and not self._started)
+            if spent:
+                self._go("identity", notice)  # the code or the ticket can no longer work: start again
             else:
                 self._say(notice)
             return

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RETRY_DELAYS_S: tuple[float, ...] = (0.5, 1.5, 3.0)  # then the citizen is told nothing was done
+_CHALLENGE_SPENT = frozenset({"otp_expired", "otp_used", "otp_attempts_exceeded", "challenge_unknown"})
 NAME_MAX = 30
 
 _OTHER_WAYS: Texts = {
@@ -57,10 +58,10 @@ _REJECTIONS: dict[str, tuple[str, str]] = {
     ),
     "otp_expired": ("验证码已过期，请重新获取。", "The code has expired. Please ask for a new one."),
     "otp_used": ("此验证码已使用过，请重新获取。", "This code was already used. Please ask for a new one."),
-    "otp_locked": ("验证码输错次数过多，请重新获取。", "Too many wrong codes. Please ask for a new one."),
-    "otp_too_many_attempts": ("验证码输错次数过多，请重新获取。", "Too many wrong codes. Please ask for a new one."),
+    "otp_attempts_exceeded": ("验证码输错次数过多，请重新办理。", "Too many wrong codes. Please start again."),
     "ticket_expired": ("确认超时，请重新办理。", "The confirmation timed out. Please start again."),
     "ticket_used": ("此次确认已使用，请重新办理。", "This confirmation was already used. Please start again."),
+    "ticket_unknown": ("确认已失效，请重新办理。", "The confirmation is no longer valid. Please start again."),
     "challenge_unknown": ("验证已失效，请重新办理。", "The verification is no longer valid. Please start again."),
     "card_not_normal": ("此卡已挂失，无需重复办理。", "This card is already reported lost; nothing more to do."),
     "formal_loss_counter_only": (
@@ -165,6 +166,8 @@ class LossReport:
         try:
             self.ticket = self.backend.verify_loss_report(self.challenge.challenge_id, LossReportVerify(code=code))
         except BackendRejected as exc:
+            if exc.code in _CHALLENGE_SPENT:
+                self.challenge = None  # this code can no longer work: the citizen starts again
             return rejection_notice(exc)
         except BackendUnavailable:
             return _unreachable()

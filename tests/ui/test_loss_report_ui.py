@@ -58,6 +58,11 @@ def text(app: object) -> str:
     return "\n".join(str(w.render()) for w in app.screen.query(Static) if w.display)
 
 
+def typing_into(app: KioskApp, field_id: str) -> bool:
+    """The step is composed and its field has the focus (keys typed now land in it)."""
+    return isinstance(app.focused, Input) and app.focused.id == field_id
+
+
 def loss_screen(app: KioskApp) -> LossReportScreen:
     assert isinstance(app.screen, LossReportScreen)
     return app.screen
@@ -68,7 +73,7 @@ async def identify(pilot: Pilot[None], app: KioskApp, ssn: str, name: str) -> No
     if not isinstance(app.screen, LossReportScreen):
         await pilot.press("1")
         await wait_for(pilot, lambda: isinstance(app.screen, LossReportScreen))
-    await wait_for(pilot, lambda: loss_screen(app).step == "identity" and bool(app.screen.query("#loss-ssn")))
+    await wait_for(pilot, lambda: loss_screen(app).step == "identity" and typing_into(app, "loss-ssn"))
     await pilot.press(*ssn.lower(), "enter", *name, "enter")
 
 
@@ -87,7 +92,7 @@ async def test_report_then_unlock_with_the_found_card(demo: KioskContext) -> Non
         await wait_for(pilot, lambda: app.in_service)
         assert "社保卡挂失" in text(app)
         await identify(pilot, app, person.ssn, person.name)
-        await wait_for(pilot, lambda: loss_screen(app).step == "code")
+        await wait_for(pilot, lambda: loss_screen(app).step == "code" and typing_into(app, "loss-code"))
         await wait_for(pilot, lambda: "演示短信" in text(app) and last_code(demo, mark) is not None)
         code = last_code(demo, mark)
         assert code is not None
@@ -143,7 +148,7 @@ async def test_unknown_id_wrong_code_and_invalid_id(demo: KioskContext) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, AttractScreen))
 
         await identify(pilot, app, unknown, "张三")  # not on record: the same next step as a real person
-        await wait_for(pilot, lambda: loss_screen(app).step == "code")
+        await wait_for(pilot, lambda: loss_screen(app).step == "code" and typing_into(app, "loss-code"))
         await pilot.press(*"123456", "enter")
         await wait_for(pilot, lambda: "验证码不正确" in text(app))
         assert loss_screen(app).step == "code"
@@ -160,7 +165,7 @@ async def test_a_card_already_lost_is_not_reported_again(demo: KioskContext, car
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.in_service)
         await identify(pilot, app, person.ssn, person.name)
-        await wait_for(pilot, lambda: last_code(demo, mark) is not None)
+        await wait_for(pilot, lambda: last_code(demo, mark) is not None and typing_into(app, "loss-code"))
         await pilot.press(*str(last_code(demo, mark)), "enter")
         await wait_for(pilot, lambda: says in text(app))
         assert "1 确认挂失" not in text(app)
@@ -179,7 +184,7 @@ async def test_backend_never_confirms_then_a_card_goes_in(demo: KioskContext) ->
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.in_service)
         await identify(pilot, app, person.ssn, person.name)
-        await wait_for(pilot, lambda: last_code(demo, mark) is not None)
+        await wait_for(pilot, lambda: last_code(demo, mark) is not None and typing_into(app, "loss-code"))
         await pilot.press(*str(last_code(demo, mark)), "enter")
         await wait_for(pilot, lambda: "1 确认挂失" in text(app))
         real = demo.backend.confirm_loss_report
@@ -200,3 +205,27 @@ async def test_backend_never_confirms_then_a_card_goes_in(demo: KioskContext) ->
         await wait_for(pilot, lambda: isinstance(app.screen, PinScreen))
         demo.demo_slot.remove()
         await wait_for(pilot, lambda: isinstance(app.screen, AttractScreen))
+
+
+async def test_too_many_wrong_codes_then_the_rate_limit(demo: KioskContext) -> None:
+    person = CARDS.by_id("retiree")
+    app = KioskApp(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.in_service)
+        await identify(pilot, app, person.ssn, person.name)
+        await wait_for(pilot, lambda: loss_screen(app).step == "code" and typing_into(app, "loss-code"))
+        for _ in range(6):  # five wrong codes are answered otp_wrong, the sixth kills the challenge
+            before = loss_screen(app).notice
+            await pilot.press(*"000000", "enter")
+            await wait_for(pilot, lambda b=before: not loss_screen(app).working and loss_screen(app).notice is not b)
+            if loss_screen(app).step == "identity":
+                break
+            await wait_for(pilot, lambda: typing_into(app, "loss-code"))
+        await wait_for(pilot, lambda: "输错次数过多" in text(app) and loss_screen(app).step == "identity")
+        for _attempt in range(4):  # starts 2‥5 of this ID in the window are answered; the 6th is refused
+            await identify(pilot, app, person.ssn, person.name)
+            await wait_for(pilot, lambda: loss_screen(app).step == "code" and typing_into(app, "loss-code"))
+            await pilot.press("escape")
+        await identify(pilot, app, person.ssn, person.name)
+        await wait_for(pilot, lambda: "尝试次数过多" in text(app) and "12333" in text(app))
+        assert loss_screen(app).step == "identity"
