@@ -1,7 +1,7 @@
-"""Fault test: a real ``kiosk-backend serve`` (PostgreSQL) is SIGKILLed and restarted at random points during 200
-临时挂失 / 解挂 requests from the kiosk's ``HttpBackend``, whose retry loop reuses the Idempotency-Key made before
-the first send. Afterwards every card's status and history are exactly what the answers told the citizen: none
-lost, none doubled — and each change queued exactly one SMS. Set KIOSK_FAULT_SEED to replay a run."""
+"""Fault test: a real ``kiosk-backend serve`` (PostgreSQL, and a SQLite file) is SIGKILLed and restarted at random
+points during 200 临时挂失 / 解挂 requests from the kiosk's ``HttpBackend``, whose retry loop reuses the
+Idempotency-Key made before the first send. Afterwards every card's status and history are exactly what the answers
+told the citizen: none lost, none doubled — and each change queued exactly one SMS. KIOSK_FAULT_SEED replays a run."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -128,10 +129,18 @@ def login(backend: HttpBackend, holder: Holder) -> str:
     return session.token
 
 
-def test_kills_during_loss_and_unlock_lose_nothing_and_double_nothing(postgres: PostgresServer, tmp_path: Path) -> None:
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database("kiosk_faults")
+
+
+def test_kills_during_loss_and_unlock_lose_nothing_and_double_nothing(database_url: str, tmp_path: Path) -> None:
     print(f"fault test seed: {SEED} (KIOSK_FAULT_SEED={SEED} replays it)")
     rng = random.Random(SEED)
-    url = postgres.create_database("kiosk_faults")
+    url = database_url
     upgrade_to_head(url)
     engine = make_engine(url)
     seed_database(engine, 8 + CARDS + 4, 5, DEMO.cards)
