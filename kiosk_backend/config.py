@@ -107,6 +107,12 @@ class SmsSettings(_Section):
     outbox: OptionalStr = Field(
         default=None, description="The file gateway's outbox; empty = <data dir>/sms-outbox.jsonl"
     )
+    redeliver_interval_s: int = Field(
+        default=30,
+        ge=1,
+        le=3600,
+        description="Each worker's sweep for notifications left unsent (crash, gateway down).",
+    )
 
 
 class LossReportSettings(_Section):
