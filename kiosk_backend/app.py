@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
@@ -14,6 +18,7 @@ from kiosk_backend.api.limits import BodySizeLimit
 from kiosk_backend.config import BackendSettings, load_backend_settings
 from kiosk_backend.db import make_engine, read_only
 from kiosk_backend.errors import install_error_handlers
+from kiosk_backend.services.notifications import redeliver_forever
 from kiosk_backend.services.server_secret import LazySecret
 from kiosk_backend.services.sms import make_gateway
 from kiosk_backend.web import fleet_page
@@ -22,9 +27,22 @@ from kiosk_backend.web import routes as verify_page
 CONFIG_PATH_ENV = "SHEBAO_BACKEND_CONFIG_PATH"  # how `serve --workers N` hands --config to each worker
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """While serving: the SMS notification sweep of this worker."""
+    interval = app.state.settings.sms.redeliver_interval_s
+    sweep = asyncio.create_task(redeliver_forever(app.state.engine, app.state.sms_gateway, interval))
+    try:
+        yield
+    finally:
+        sweep.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweep
+
+
 def create_app(settings: BackendSettings) -> FastAPI:
     """Build the app: routers under ``/v1``, stable error handlers, one engine per process."""
-    app = FastAPI(title="社保自助终端 records backend", version=__version__)
+    app = FastAPI(title="社保自助终端 records backend", version=__version__, lifespan=_lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url(), settings.database.pool_size)
     app.state.read_engine = read_only(app.state.engine)

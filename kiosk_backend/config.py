@@ -107,6 +107,12 @@ class SmsSettings(_Section):
     outbox: OptionalStr = Field(
         default=None, description="The file gateway's outbox; empty = <data dir>/sms-outbox.jsonl"
     )
+    redeliver_interval_s: int = Field(
+        default=30,
+        ge=1,
+        le=3600,
+        description="Each worker's sweep for notifications left unsent (crash, gateway down).",
+    )
 
 
 class LossReportSettings(_Section):
@@ -151,17 +157,22 @@ class BackendSettings(TomlFirstSettings):
 
     def sms_outbox_path(self) -> Path:
         """Where the file SMS gateway appends its messages."""
-        return Path(self.sms.outbox) if self.sms.outbox else _data_dir() / "sms-outbox.jsonl"
+        return Path(self.sms.outbox) if self.sms.outbox else _data_path("sms-outbox.jsonl")
 
     def loss_report_secret_path(self) -> Path:
         """The backend-only HMAC key of one-time codes and tickets (mode 0600, made on first use)."""
-        return Path(self.loss_report.secret_file) if self.loss_report.secret_file else _data_dir() / "loss-report.key"
+        return Path(self.loss_report.secret_file) if self.loss_report.secret_file else _data_path("loss-report.key")
 
 
 def _data_dir() -> Path:
     data_dir = Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False))
     data_dir.mkdir(parents=True, exist_ok=True)
     return data_dir
+
+
+def _data_path(name: str) -> Path:
+    """A file in the user data directory, which is not created here (its writer creates it on first use)."""
+    return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False)) / name
 
 
 def load_backend_settings(path: Path | None) -> BackendSettings:

@@ -1,8 +1,8 @@
 """挂失 without the card: ID number + name → SMS one-time code → single-use ticket → 临时挂失.
 
 No enumeration: step 1 answers the same (a challenge id and its expiry) whether the ID number is unknown, the name
-is wrong or both match; only a match sends a code. A challenge without a match stores the HMAC of a code nobody
-knows, so step 2 fails the same way (``otp_wrong``, then ``otp_attempts_exceeded``) for both. Codes, tickets and
+is wrong or both match; only a match sends a code. A challenge without a match stores the HMAC of a value no code
+can equal, so step 2 fails the same way (``otp_wrong``, then ``otp_attempts_exceeded``) for both. Codes, tickets and
 rate-limit keys are HMAC-SHA256 under the backend's secret; a code is never logged or audited (only the SMS text
 carries it). Rate limits (per ID number, per kiosk at step 1; per phone before a code is sent) are counted in the
 database so they hold across ``serve`` workers; an unknown ID number is counted exactly like a known one.
@@ -105,7 +105,8 @@ def start(
         kiosk_id=kiosk_id,
         person_id=None if match is None else match[0].id,
         card_pk=None if match is None else match[1].id,
-        code_hash=mac(key, "otp", challenge_id, code),
+        # a non-match keeps the HMAC of a value no 4–8 digit code can equal: it can never be verified
+        code_hash=mac(key, "otp", challenge_id, code if match is not None else secrets.token_hex(16)),
         created_at=now,
         expires_at=(now + timedelta(seconds=policy.otp_ttl_s)).replace(microsecond=0),  # same length for all
         attempts=0,

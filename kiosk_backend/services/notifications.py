@@ -9,12 +9,14 @@ expire; the next delivery round sends it).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from kiosk_backend.clock import utcnow
 from kiosk_backend.models import CardStatusChange, Person, SmsOutbox
@@ -113,3 +115,10 @@ def deliver_quietly(engine: Engine, gateway: SmsGateway) -> None:
         deliver_pending(engine, gateway)
     except SQLAlchemyError as exc:
         log.warning("SMS notifications not delivered now: %s", type(exc).__name__)
+
+
+async def redeliver_forever(engine: Engine, gateway: SmsGateway, interval_s: float) -> None:
+    """Each worker's sweep: every ``interval_s`` deliver what is queued or whose claim lapsed (a crash mid-send)."""
+    while True:
+        await asyncio.sleep(interval_s)
+        await run_in_threadpool(deliver_quietly, engine, gateway)

@@ -1,7 +1,8 @@
-"""Fault test: a real ``kiosk-backend serve`` (PostgreSQL) is SIGKILLed and restarted at random points during 200
-临时挂失 / 解挂 requests from the kiosk's ``HttpBackend``, whose retry loop reuses the Idempotency-Key made before
-the first send. Afterwards every card's status and history are exactly what the answers told the citizen: none
-lost, none doubled — and each change queued exactly one SMS. Set KIOSK_FAULT_SEED to replay a run."""
+"""Fault test: a real ``kiosk-backend serve`` (PostgreSQL, and a SQLite file) is SIGKILLed and restarted at random
+points during 200 临时挂失 / 解挂 requests from the kiosk's ``HttpBackend``, whose retry loop reuses the
+Idempotency-Key made before the first send. Afterwards every card's status and history are exactly what the answers
+told the citizen: none lost, none doubled — and each change queued exactly one SMS. Then a card-less report's
+confirmation is answered, the server killed, the answer lost: the retry gets the one report. Seed: KIOSK_FAULT_SEED"""
 
 from __future__ import annotations
 
@@ -15,17 +16,27 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.backend_client.http_client import HttpBackend
 from kiosk.backend_client.protocol import BackendRejected, BackendUnavailable
 from kiosk_backend.db import make_engine, upgrade_to_head
 from kiosk_backend.models import Card, CardStatusChange, SmsOutbox
-from kiosk_backend.schemas import CardChallengeRequest, CardLossReportRequest, CardServiceResult, CardSessionRequest
+from kiosk_backend.schemas import (
+    CardChallengeRequest,
+    CardLossReportRequest,
+    CardServiceResult,
+    CardSessionRequest,
+    LossReportConfirm,
+    LossReportResult,
+    LossReportStart,
+    LossReportVerify,
+)
 from kiosk_backend.seed.load import seed_database
 from kiosk_backend.services.kiosks import register_kiosk
-from tests.backend.card_holders import Holder, cryptogram_for, holders
+from tests.backend.card_holders import Holder, cryptogram_for, holders, sms_code
 from tests.backend.conftest import DEMO
 from tests.backend.pg import PostgresServer
 from tests.backend.serve_process import ServeProcess
@@ -128,14 +139,46 @@ def login(backend: HttpBackend, holder: Holder) -> str:
     return session.token
 
 
-def test_kills_during_loss_and_unlock_lose_nothing_and_double_nothing(postgres: PostgresServer, tmp_path: Path) -> None:
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database("kiosk_faults")
+
+
+def cardless_loss_survives_a_lost_answer(
+    backend: HttpBackend, supervisor: Supervisor, server: ServeProcess, holder: Holder, engine: Engine
+) -> None:
+    """挂失 without the card: the confirm's answer is lost with the server; the retry (same key) gets the report."""
+    challenge = backend.start_loss_report(LossReportStart(ssn=holder.ssn, name=holder.name))
+    code = sms_code(server.outbox, challenge.challenge_id)
+    ticket = backend.verify_loss_report(challenge.challenge_id, LossReportVerify(code=code)).ticket
+    supervisor.transport.lose_next = True
+    supervisor.kills["answer_lost"] += 1
+    result = until_answered(supervisor, lambda key: backend.confirm_loss_report(LossReportConfirm(ticket=ticket), key))
+    assert isinstance(result, LossReportResult), f"{result} (seed {SEED})"
+    with Session(engine) as db:
+        reports = (
+            db.execute(
+                select(CardStatusChange.to_status).where(
+                    CardStatusChange.card_pk == holder.card_pk, CardStatusChange.channel == "kiosk"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert reports == ["temporary_loss"], f"{reports} (seed {SEED})"
+
+
+def test_kills_during_loss_and_unlock_lose_nothing_and_double_nothing(database_url: str, tmp_path: Path) -> None:
     print(f"fault test seed: {SEED} (KIOSK_FAULT_SEED={SEED} replays it)")
     rng = random.Random(SEED)
-    url = postgres.create_database("kiosk_faults")
+    url = database_url
     upgrade_to_head(url)
     engine = make_engine(url)
     seed_database(engine, 8 + CARDS + 4, 5, DEMO.cards)
-    cards = holders(engine)[:CARDS]
+    cards, spare = holders(engine)[:CARDS], holders(engine)[CARDS]
     assert len(cards) == CARDS
     server = ServeProcess(url, tmp_path)
     server.env["KIOSK_BACKEND_DATABASE__AUTO_MIGRATE"] = "false"  # migrated above: restarts come up sooner
@@ -174,6 +217,7 @@ def test_kills_during_loss_and_unlock_lose_nothing_and_double_nothing(postgres: 
             assert answer.card.status == after, where
             confirmed[holder.card_pk].append((model[holder.card_pk], after))
             model[holder.card_pk] = after
+        cardless_loss_survives_a_lost_answer(backend, supervisor, server, spare, engine)
         print(f"{REQUESTS} requests, kills {supervisor.kills}, {server.starts - 1} restarts, {refusals} refusals")
         assert supervisor.kills["answer_lost"] >= 2 and sum(supervisor.kills.values()) >= 5, f"too few kills ({SEED})"
         with Session(engine) as db:
