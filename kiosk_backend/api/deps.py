@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session
 
 from kiosk_backend.clock import aware, utcnow
@@ -108,6 +108,17 @@ class Citizen:
 CitizenToken = Annotated[str | None, Depends(_citizen)]
 
 
+_SESSION_BY_HASH = select(  # built once: building a statement costs more than running it
+    CitizenSession.person_id,
+    CitizenSession.card_pk,
+    CitizenSession.kiosk_id,
+    CitizenSession.scope,
+    CitizenSession.role,
+    CitizenSession.expires_at,
+    CitizenSession.ended_at,
+).where(CitizenSession.token_hash == bindparam("token_hash"))
+
+
 def citizen_for_token(db: Session, kiosk_id: str, token: str | None, full_scope: bool) -> Citizen:
     """The citizen of a live token opened at this kiosk.
 
@@ -118,7 +129,7 @@ def citizen_for_token(db: Session, kiosk_id: str, token: str | None, full_scope:
     if not token:
         raise ApiError(401, "citizen_token_required", f"a citizen session token is required ({CITIZEN_HEADER})")
     hashed = token_hash(token)
-    row = db.execute(select(CitizenSession).where(CitizenSession.token_hash == hashed)).scalar_one_or_none()
+    row = db.connection().execute(_SESSION_BY_HASH, {"token_hash": hashed}).first()
     if row is None:
         raise ApiError(401, "citizen_token_invalid", "the citizen session token is not valid")
     if row.ended_at is not None or aware(row.expires_at) <= utcnow():

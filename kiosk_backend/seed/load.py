@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -53,6 +55,9 @@ def seed_database(
 
 
 def _postgres_writer(engine: Engine, batches: Any, report: SeedReport, progress: Callable[[int], None] | None) -> None:
+    """COPY the batches while the next ones are generated: a producer thread generates (pure Python, holds the GIL),
+    this thread mostly waits on the socket while PostgreSQL ingests, so generation and ingestion overlap on two
+    cores. Foreign keys are dropped during the load and re-created (one validating join each) at the end."""
     raw = engine.raw_connection()
     try:
         connection = raw.driver_connection
@@ -61,15 +66,14 @@ def _postgres_writer(engine: Engine, batches: Any, report: SeedReport, progress:
             cursor.execute("SET synchronous_commit = off")
             foreign_keys = _drop_foreign_keys(cursor)
             loaded = 0
-            for batch in batches:
+            for batch, contribution_text in _prefetched(batches):
                 for table, rows in batch.rows.items():
                     columns = ", ".join(COLUMNS[table])
                     if table == "contribution":
-                        text_rows = batch.contribution_copy_text()
-                        if text_rows:
+                        if contribution_text:
                             with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                                copy.write(text_rows)
-                            report.rows[table] = report.rows.get(table, 0) + text_rows.count("\n")
+                                copy.write(contribution_text)
+                            report.rows[table] = report.rows.get(table, 0) + contribution_text.count("\n")
                         continue
                     if not rows:
                         continue
@@ -90,6 +94,41 @@ def _postgres_writer(engine: Engine, batches: Any, report: SeedReport, progress:
         connection.commit()
     finally:
         raw.close()
+
+
+def _prefetched(batches: Iterator[Batch], depth: int = 2) -> Iterator[tuple[Batch, str]]:
+    """The batches with their contribution COPY text, generated up to ``depth`` ahead in a producer thread."""
+    ready: queue.Queue[tuple[Batch, str] | BaseException | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: tuple[Batch, str] | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False  # the consumer has gone
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not offer((batch, batch.contribution_copy_text())):
+                    return
+            offer(None)
+        except BaseException as exc:  # handed to the consumer, raised there
+            offer(exc)
+
+    producer = threading.Thread(target=produce, name="seed-generator", daemon=True)
+    producer.start()
+    try:
+        while (item := ready.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        producer.join()
 
 
 def _drop_foreign_keys(cursor: Any) -> list[tuple[str, str, str]]:
