@@ -63,9 +63,9 @@ Idempotent = Annotated[IdempotentRequest, Depends(idempotency_key)]
 
 
 # Built once (building a statement costs more than running it); Core, no ORM unit of work.
-_LOOKUP = select(
-    IdempotencyRecord.request_hash, IdempotencyRecord.status_code, IdempotencyRecord.response_body
-).where(IdempotencyRecord.kiosk_id == bindparam("kiosk_id"), IdempotencyRecord.key == bindparam("key"))
+_LOOKUP = select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code, IdempotencyRecord.response_body).where(
+    IdempotencyRecord.kiosk_id == bindparam("kiosk_id"), IdempotencyRecord.key == bindparam("key")
+)
 _INSERT = insert(IdempotencyRecord)
 
 
