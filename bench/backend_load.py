@@ -14,7 +14,7 @@
 Prints requests/s and p50/p99 per kind, the load average before and after each phase, and the CPU time spent per
 request by the server processes, PostgreSQL and the load generator (CPU time is steadier than wall time on a shared
 machine). Usage:
-    .venv/bin/python bench/backend_load.py --persons 100000 --clients 32 --seconds 30 --workers 2
+    .venv/bin/python bench/backend_load.py --persons 100000 --clients 8,32 --seconds 30 --workers 2,3
 """
 
 from __future__ import annotations
@@ -295,12 +295,69 @@ def explain_contributions(dsn: str, persons: int) -> None:
         print("   ", line)
 
 
+def _int_list(text: str) -> list[int]:
+    return [int(part) for part in text.split(",")]
+
+
+def start_backend(url: str, issuer_key: str, workers: int, clients: int) -> subprocess.Popen[bytes]:
+    """``kiosk-backend serve --workers N`` on a free loopback port; returns once /v1/health answers."""
+    port = free_port()
+    env = dict(
+        os.environ,
+        KIOSK_BACKEND_DATABASE__URL=url,
+        KIOSK_BACKEND_CARD__ISSUER_KEY=issuer_key,
+        KIOSK_BACKEND_DATABASE__POOL_SIZE=str(max(4, clients // workers)),
+    )
+    backend = subprocess.Popen(
+        [sys.executable, "-m", "kiosk_backend", "serve", "--port", str(port), "--workers", str(workers)], env=env
+    )
+    backend.port = port  # type: ignore[attr-defined]
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return backend
+
+
+def http_phase(
+    backend: subprocess.Popen[bytes],
+    server: PostgresServer | None,
+    token: str,
+    cards: list[tuple[str, str, str, str]],
+    issuer: bytes,
+    workers: int,
+    clients: int,
+    args: argparse.Namespace,
+) -> None:
+    """Warm up 3 s, then measure for ``--seconds``: latencies, CPU per request, load average."""
+    base = f"http://127.0.0.1:{backend.port}"  # type: ignore[attr-defined]
+    run_generators(base, token, cards, issuer, clients, 3, args.generators)  # warm-up
+    load_before = load_average()
+    server_cpu, pg_cpu = tree_cpu_s(backend.pid), pg_cpu_s(server)
+    latencies, elapsed, generator_cpu = run_generators(
+        base, token, cards, issuer, clients, args.seconds, args.generators
+    )
+    server_cpu, pg_cpu = tree_cpu_s(backend.pid) - server_cpu, pg_cpu_s(server) - pg_cpu
+    report(
+        f"HTTP, {workers} worker(s), {clients} clients in {args.generators} generator process(es)", latencies, elapsed
+    )
+    count = sum(len(values) for values in latencies.values())
+    print(
+        f"  CPU per request: server {server_cpu / count * 1000:.2f} ms, PostgreSQL {pg_cpu / count * 1000:.2f} ms, "
+        f"load generator {generator_cpu / count * 1000:.2f} ms; "
+        f"{(server_cpu + pg_cpu + generator_cpu) / elapsed:.2f} of {os.cpu_count()} cores busy with them"
+    )
+    print(f"  load average before / after: {load_before} / {load_average()}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=10_000)
-    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--clients", type=_int_list, default=[32], help="one or more, e.g. 8,32")
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=_int_list, default=[2], help="serve --workers; one or more, e.g. 2,3")
     parser.add_argument("--generators", type=int, default=2, help="load-generator processes")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", help="an existing, empty PostgreSQL (postgresql+psycopg://…)")
@@ -343,45 +400,19 @@ def main() -> int:
         print(f"database size: {size[0] if size else '?'}; load average {load_average()}")
         explain_contributions(dsn, seeded.persons)
 
-        port = free_port()
-        env = dict(
-            os.environ,
-            KIOSK_BACKEND_DATABASE__URL=url,
-            KIOSK_BACKEND_CARD__ISSUER_KEY=demo.test_issuer_key,
-            KIOSK_BACKEND_DATABASE__POOL_SIZE=str(max(4, args.clients // args.workers)),
-        )
-        backend = subprocess.Popen(
-            [sys.executable, "-m", "kiosk_backend", "serve", "--port", str(port), "--workers", str(args.workers)],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         cards = load_cards(dsn, 5000)
-        run_generators(base, token, cards, demo.issuer_key, args.clients, 3, args.generators)  # warm-up
-        load_before = load_average()
-        server_cpu = tree_cpu_s(backend.pid)
-        pg_cpu = pg_cpu_s(server)
-        latencies, elapsed, generator_cpu = run_generators(
-            base, token, cards, demo.issuer_key, args.clients, args.seconds, args.generators
-        )
-        server_cpu = tree_cpu_s(backend.pid) - server_cpu
-        pg_cpu = pg_cpu_s(server) - pg_cpu
-        title = f"HTTP, {args.workers} worker(s), {args.clients} clients in {args.generators} generator process(es)"
-        report(title, latencies, elapsed)
-        count = sum(len(values) for values in latencies.values())
-        print(
-            f"  CPU per request: server {server_cpu / count * 1000:.2f} ms, PostgreSQL {pg_cpu / count * 1000:.2f} ms, "
-            f"load generator {generator_cpu / count * 1000:.2f} ms; "
-            f"{(server_cpu + pg_cpu + generator_cpu) / elapsed:.2f} cores busy of {os.cpu_count()}"
-        )
-        print(f"  load average before / after: {load_before} / {load_average()}")
-        floor, floor_elapsed = floor_workload(dsn, seeded.persons, args.clients, min(args.seconds, 10))
-        report(f"psycopg floor, {args.clients} threads (same queries, no HTTP)", floor, floor_elapsed)
+        for workers in args.workers:
+            for clients in args.clients:
+                backend = start_backend(url, demo.test_issuer_key, workers, clients)
+                try:
+                    http_phase(backend, server, token, cards, demo.issuer_key, workers, clients, args)
+                finally:
+                    backend.terminate()
+                    backend.wait(20)
+                    backend = None
+        threads = max(args.clients)
+        floor, floor_elapsed = floor_workload(dsn, seeded.persons, threads, min(args.seconds, 10))
+        report(f"psycopg floor, {threads} threads (same queries, no HTTP)", floor, floor_elapsed)
     finally:
         if backend is not None:
             backend.terminate()
