@@ -57,14 +57,18 @@ def seed_database(
 def _postgres_writer(engine: Engine, batches: Any, report: SeedReport, progress: Callable[[int], None] | None) -> None:
     """COPY the batches while the next ones are generated: a producer thread generates (pure Python, holds the GIL),
     this thread mostly waits on the socket while PostgreSQL ingests, so generation and ingestion overlap on two
-    cores. Foreign keys are dropped during the load and re-created (one validating join each) at the end."""
+    cores. Foreign keys, and the keys and indexes no remaining foreign key needs, are dropped during the load and
+    re-created at the end (PostgreSQL's own advice for bulk loads: one sort per index instead of an index insert per
+    row, one validating join per foreign key instead of a check per row); all in one transaction."""
     raw = engine.raw_connection()
     try:
         connection = raw.driver_connection
         assert connection is not None
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit = off")
+            cursor.execute("SET maintenance_work_mem = '512MB'")  # this session only: index builds sort in memory
             foreign_keys = _drop_foreign_keys(cursor)
+            indexes = _drop_indexes(cursor)
             loaded = 0
             for batch, contribution_text in _prefetched(batches):
                 for table, rows in batch.rows.items():
@@ -84,6 +88,8 @@ def _postgres_writer(engine: Engine, batches: Any, report: SeedReport, progress:
                 loaded = len(batch.rows["person"]) + loaded
                 if progress is not None and batch.rows["person"]:
                     progress(loaded)
+            for statement in indexes:
+                cursor.execute(statement)
             for table, name, definition in foreign_keys:  # one validating join per key instead of a check per row
                 cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
             for table in EXPLICIT_IDS:
@@ -142,6 +148,32 @@ def _drop_foreign_keys(cursor: Any) -> list[tuple[str, str, str]]:
     for table, name, _definition in keys:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     return keys
+
+
+def _drop_indexes(cursor: Any) -> list[str]:
+    """Drop the primary keys, unique constraints and indexes of the loaded tables that no remaining foreign key
+    points at (same transaction, after :func:`_drop_foreign_keys`); returns the statements that re-create them."""
+    cursor.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint c "
+        "WHERE contype IN ('p', 'u') AND conrelid::regclass::text = ANY(%s) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = c.conrelid)",
+        (list(COLUMNS),),
+    )
+    constraints = [(str(table), str(name), str(definition)) for table, name, definition in cursor.fetchall()]
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid::regclass::text = ANY(%s) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        (list(COLUMNS),),
+    )
+    plain = [(str(name), str(definition)) for name, definition in cursor.fetchall()]
+    for table, name, _definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in plain:
+        cursor.execute(f"DROP INDEX {name}")
+    return [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in constraints] + [
+        definition for _name, definition in plain
+    ]
 
 
 def _sqlite_value(value: object) -> object:
