@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -21,7 +21,7 @@ from kiosk_backend.services.kiosks import kiosk_for_token
 from kiosk_backend.tokens import token_hash
 
 CITIZEN_HEADER = "X-Citizen-Token"
-_KIOSK_CACHE_TTL_S = 30.0
+KIOSK_CACHE_TTL_S = 5.0  # a replaced or retired kiosk token stops working within this time in every worker
 
 _bearer = HTTPBearer(auto_error=False, description="The kiosk's API token (`kiosk-backend kiosk add ID`).")
 _citizen = APIKeyHeader(name=CITIZEN_HEADER, auto_error=False, description="Citizen session token (card login).")
@@ -45,16 +45,21 @@ class KioskIdentity:
 
 
 class KioskTokenCache:
-    """Token hash → kiosk id for a few seconds: saves a query per request (revocation takes ≤ 30 s)."""
+    """Token → kiosk id for :data:`KIOSK_CACHE_TTL_S`, per worker process: saves a query per request.
 
-    def __init__(self) -> None:
+    Only good answers are cached, so a new token works at once; a replaced or retired token keeps working for at most
+    the TTL in a worker that has just seen it (each worker has its own cache; the database stays the authority).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[str, float]] = {}
 
     def get(self, token: str) -> str | None:
         with self._lock:
             entry = self._entries.get(token)
-        if entry is None or entry[1] < time.monotonic():
+        if entry is None or entry[1] < self._clock():
             return None
         return entry[0]
 
@@ -62,7 +67,7 @@ class KioskTokenCache:
         with self._lock:
             if len(self._entries) > 10_000:
                 self._entries.clear()
-            self._entries[token] = (kiosk_id, time.monotonic() + _KIOSK_CACHE_TTL_S)
+            self._entries[token] = (kiosk_id, self._clock() + KIOSK_CACHE_TTL_S)
 
 
 async def require_kiosk(
