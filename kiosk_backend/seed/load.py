@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import queue
-import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -48,18 +49,27 @@ def seed_database(
             raise AlreadySeeded("the database already holds people; seed an empty database")
     started = time.monotonic()
     report = SeedReport(persons=max(persons, len(demo_cards)))
-    writer = _postgres_writer if engine.dialect.name == "postgresql" else _sqlite_writer
-    writer(engine, generate(seed, persons, demo_cards), report, progress)
+    if engine.dialect.name == "postgresql":
+        _postgres_writer(engine, (seed, persons, demo_cards), report, progress)
+    else:
+        _sqlite_writer(engine, generate(seed, persons, demo_cards), report, progress)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _postgres_writer(engine: Engine, batches: Any, report: SeedReport, progress: Callable[[int], None] | None) -> None:
-    """COPY the batches while the next ones are generated: a producer thread generates (pure Python, holds the GIL),
-    this thread mostly waits on the socket while PostgreSQL ingests, so generation and ingestion overlap on two
-    cores. Foreign keys, and the keys and indexes no remaining foreign key needs, are dropped during the load and
-    re-created at the end (PostgreSQL's own advice for bulk loads: one sort per index instead of an index insert per
-    row, one validating join per foreign key instead of a check per row); all in one transaction."""
+def _postgres_writer(
+    engine: Engine,
+    job: tuple[int, int, tuple[DemoCard, ...]],
+    report: SeedReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """COPY what a generator process produces: it generates the records and formats them as COPY text (pure Python,
+    one core) while this process only streams the text and PostgreSQL ingests it (the other core).
+
+    Foreign keys, and the keys and indexes no remaining foreign key needs, are dropped during the load and re-created
+    at the end (PostgreSQL's own advice for bulk loads: one sort per index instead of an index insert per row, one
+    validating join per foreign key instead of a check per row); all in one transaction.
+    """
     raw = engine.raw_connection()
     try:
         connection = raw.driver_connection
@@ -70,27 +80,18 @@ def _postgres_writer(engine: Engine, batches: Any, report: SeedReport, progress:
             foreign_keys = _drop_foreign_keys(cursor)
             indexes = _drop_indexes(cursor)
             loaded = 0
-            for batch, contribution_text in _prefetched(batches):
-                for table, rows in batch.rows.items():
-                    columns = ", ".join(COLUMNS[table])
-                    if table == "contribution":
-                        if contribution_text:
-                            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                                copy.write(contribution_text)
-                            report.rows[table] = report.rows.get(table, 0) + contribution_text.count("\n")
-                        continue
-                    if not rows:
-                        continue
-                    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
-                    report.rows[table] = report.rows.get(table, 0) + len(rows)
-                loaded = len(batch.rows["person"]) + loaded
-                if progress is not None and batch.rows["person"]:
-                    progress(loaded)
+            for texts, counts in _generated(job):
+                for table, text in texts.items():
+                    with cursor.copy(f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN") as copy:
+                        copy.write(text)
+                    report.rows[table] = report.rows.get(table, 0) + counts[table]
+                if counts.get("person"):
+                    loaded += counts["person"]
+                    if progress is not None:
+                        progress(loaded)
             for statement in indexes:
                 cursor.execute(statement)
-            for table, name, definition in foreign_keys:  # one validating join per key instead of a check per row
+            for table, name, definition in foreign_keys:
                 cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
             for table in EXPLICIT_IDS:
                 sequence = f"pg_get_serial_sequence('{table}', 'id')"
@@ -102,39 +103,73 @@ def _postgres_writer(engine: Engine, batches: Any, report: SeedReport, progress:
         raw.close()
 
 
-def _prefetched(batches: Iterator[Batch], depth: int = 2) -> Iterator[tuple[Batch, str]]:
-    """The batches with their contribution COPY text, generated up to ``depth`` ahead in a producer thread."""
-    ready: queue.Queue[tuple[Batch, str] | BaseException | None] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+_Texts = tuple[dict[str, str], dict[str, int]]  # COPY text per table, rows per table
 
-    def offer(item: tuple[Batch, str] | BaseException | None) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.5)
-                return True
-            except queue.Full:
-                continue
-        return False  # the consumer has gone
 
-    def produce() -> None:
-        try:
-            for batch in batches:
-                if not offer((batch, batch.contribution_copy_text())):
-                    return
-            offer(None)
-        except BaseException as exc:  # handed to the consumer, raised there
-            offer(exc)
-
-    producer = threading.Thread(target=produce, name="seed-generator", daemon=True)
+def _generated(job: tuple[int, int, tuple[DemoCard, ...]], depth: int = 3) -> Iterator[_Texts]:
+    """The batches as COPY text, from a generator process that runs up to ``depth`` batches ahead."""
+    # fork: the child only runs the already imported, pure-Python generator (no locks, no I/O but the queue), and
+    # unlike spawn it does not re-run the caller's main module (a script without a __main__ guard would break).
+    context = multiprocessing.get_context("fork")
+    ready: multiprocessing.Queue[_Texts | str | None] = context.Queue(maxsize=depth)
+    producer = context.Process(target=_produce, args=(job, ready), name="seed-generator", daemon=True)
     producer.start()
     try:
-        while (item := ready.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
+        while True:
+            try:
+                item = ready.get(timeout=5)
+            except queue.Empty:
+                if not producer.is_alive():
+                    raise RuntimeError(f"the seed generator process died (exit code {producer.exitcode})") from None
+                continue
+            if item is None:
+                break
+            if isinstance(item, str):
+                raise RuntimeError(f"the seed generator failed: {item}")
             yield item
-    finally:
-        stop.set()
         producer.join()
+    finally:
+        if producer.is_alive():
+            producer.terminate()
+            producer.join()
+
+
+def _produce(job: tuple[int, int, tuple[DemoCard, ...]], ready: multiprocessing.Queue[_Texts | str | None]) -> None:
+    """The generator process: every batch as COPY text per table; an error is handed over as its traceback."""
+    try:
+        for batch in generate(*job):
+            texts: dict[str, str] = {}
+            counts: dict[str, int] = {}
+            for table, rows in batch.rows.items():
+                if table == "contribution":
+                    text = batch.contribution_copy_text()
+                    counts[table] = text.count("\n")
+                else:
+                    text = "".join([_copy_line(row) for row in rows])
+                    counts[table] = len(rows)
+                if text:
+                    texts[table] = text
+            ready.put((texts, counts))
+        ready.put(None)
+    except BaseException:
+        ready.put(traceback.format_exc())
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_FORMATS: dict[type, Callable[[Any], str]] = {
+    int: str,
+    str: lambda value: value.translate(_ESCAPES),
+    bool: lambda value: "t" if value else "f",
+    type(None): lambda _value: "\\N",
+    date: date.isoformat,
+    datetime: datetime.isoformat,
+    float: repr,
+}
+
+
+def _copy_line(row: tuple[Any, ...]) -> str:
+    """One row in PostgreSQL's COPY text format (tab-separated, ``\\N`` for NULL, backslash escapes)."""
+    return "\t".join([_FORMATS[type(value)](value) for value in row]) + "\n"
 
 
 def _drop_foreign_keys(cursor: Any) -> list[tuple[str, str, str]]:
