@@ -109,7 +109,9 @@ _Texts = tuple[dict[str, str], dict[str, int]]  # COPY text per table, rows per 
 def _generated(job: tuple[int, int, tuple[DemoCard, ...]], depth: int = 3) -> Iterator[_Texts]:
     """The batches as COPY text, from a generator process that runs up to ``depth`` batches ahead."""
     # fork: the child only runs the already imported, pure-Python generator (no locks, no I/O but the queue), and
-    # unlike spawn it does not re-run the caller's main module (a script without a __main__ guard would break).
+    # unlike spawn it does not re-run the caller's main module (a script without a __main__ guard would break). The
+    # inherited database sockets are never used by the child: it ends with os._exit (multiprocessing's fork start),
+    # so no finaliser of the parent's connections runs there.
     context = multiprocessing.get_context("fork")
     ready: multiprocessing.Queue[_Texts | str | None] = context.Queue(maxsize=depth)
     producer = context.Process(target=_produce, args=(job, ready), name="seed-generator", daemon=True)
