@@ -366,6 +366,9 @@ def main() -> int:
     parser.add_argument("--workers", type=_int_list, default=[2], help="serve --workers; one or more, e.g. 2,3")
     parser.add_argument("--generators", type=int, default=2, help="load-generator processes")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--shared-buffers", default="1GB", help="of the throw-away PostgreSQL (the tests' 128MB default is tiny)"
+    )
     parser.add_argument("--database-url", help="an existing, empty PostgreSQL (postgresql+psycopg://…)")
     args = parser.parse_args()
 
@@ -375,7 +378,7 @@ def main() -> int:
         if args.database_url:
             url = args.database_url
         else:
-            server = PostgresServer()
+            server = PostgresServer(options=(f"shared_buffers={args.shared_buffers}",))
             server.start()
             url = server.create_database("kiosk_bench")
         dsn = url.replace("postgresql+psycopg://", "postgresql://")
