@@ -1,21 +1,27 @@
 """Records backend under load on PostgreSQL: seeding time, then a mixed read workload over HTTP vs the psycopg floor.
 
 1. Starts a throw-away PostgreSQL (as the tests do) unless ``--database-url`` is given, migrates, seeds N persons
-   (timed: COPY).
+   (timed: COPY), and prints the plan of the 20-year contributions query (EXPLAIN ANALYZE).
 2. Starts ``kiosk-backend serve --workers W`` on loopback and registers a kiosk.
-3. HTTP workload, C concurrent clients (asyncio + httpx, one process): a "visit" = card login (challenge +
+3. HTTP workload, C concurrent clients spread over G generator processes: a "visit" = card login (challenge +
    session: 2 POSTs with the INTERNAL AUTHENTICATE cryptogram computed from the test issuer key), enrolment, 20 years
    of contributions (one page of up to 240 months), medical account (balance + last 50 transactions) = 5 requests.
+   The load generator shares the machine's cores with the server, so it is made cheap: a minimal HTTP/1.1
+   keep-alive client on asyncio streams + uvloop (~0.1–0.3 ms CPU per request, several times less than httpx). No
+   external tool is needed (the login's cryptogram is computed per challenge, which wrk/oha scripts cannot do).
 4. Floor: the same reads issued directly with psycopg from C threads (session lookup + the three queries).
 
-Prints requests/s and p50/p99 per kind. Usage:
-    .venv/bin/python bench/backend_load.py --persons 100000 --clients 32 --seconds 30 --workers 2
+Prints requests/s and p50/p99 per kind, the load average before and after each phase, and the CPU time spent per
+request by the server processes, PostgreSQL and the load generator (CPU time is steadier than wall time on a shared
+machine). Usage:
+    .venv/bin/python bench/backend_load.py --persons 100000 --clients 8,32 --seconds 30 --workers 2,3
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import random
@@ -30,6 +36,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import uvloop
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -42,6 +49,66 @@ from kiosk_backend.services.kiosks import register_kiosk  # noqa: E402
 from tests.backend.pg import PostgresServer  # noqa: E402
 
 FROM_PERIOD = 200611  # 20 years of contributions up to 2026-10
+
+
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds (user + system) of a process, its live descendants and the children it has reaped."""
+    total, todo, tick = 0.0, [root], os.sysconf("SC_CLK_TCK")
+    while todo:
+        pid = todo.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += sum(int(value) for value in fields[11:15]) / tick  # utime stime cutime cstime
+        todo.extend(int(child) for child in children)
+    return total
+
+
+def own_cpu_s() -> float:
+    """CPU seconds of this process and of the child processes it has waited for (the seeder's generator)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def pg_cpu_s(server: PostgresServer | None) -> float:
+    """CPU seconds of the throw-away PostgreSQL so far (0 for an external database)."""
+    return tree_cpu_s(server.process.pid) if server is not None and server.process is not None else 0.0
+
+
+def load_average() -> str:
+    return "/".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+class RawHttp:
+    """A minimal HTTP/1.1 keep-alive client on asyncio streams, one connection (the bench's cheap load generator)."""
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port = host, port
+        self.fixed = f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"", headers: str = "") -> tuple[int, bytes]:
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = f"{method} {path} HTTP/1.1\r\n{self.fixed}{headers}"
+        if method == "POST":
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        self.writer.write(head.encode() + b"\r\n" + body)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(raw[9:12])
+        lower = raw.lower()
+        start = lower.find(b"content-length:")
+        if start < 0:
+            raise RuntimeError("the bench client expects Content-Length answers")
+        length = int(lower[start + 15 : lower.index(b"\r\n", start)])
+        return status, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
 
 
 def free_port() -> int:
@@ -79,68 +146,60 @@ def load_cards(dsn: str, sample: int) -> list[tuple[str, str, str, str]]:
 
 async def http_workload(
     url: str, token: str, cards: list[tuple[str, str, str, str]], issuer: bytes, clients: int, seconds: float
-) -> tuple[dict[str, list[float]], float]:
+) -> tuple[dict[str, list[float]], float, float]:
+    """Run ``clients`` visitors until the deadline; (latencies per kind, elapsed s, this process's CPU s)."""
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(
-        base_url=url + "/v1", headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
-    ) as client:
+    host, port = url.removeprefix("http://").split(":")
+    cpu_started = time.process_time()
 
-        async def timed(kind: str, method: str, path: str, **kwargs: object) -> httpx.Response:
+    async def visitor(rng: random.Random) -> None:
+        http = RawHttp(host, int(port), token)
+
+        async def timed(kind: str, method: str, path: str, body: object = None, headers: str = "") -> bytes:
+            data = json.dumps(body).encode() if body is not None else b""
             started = time.perf_counter()
-            answer = await client.request(method, path, **kwargs)  # type: ignore[arg-type]
+            status, answer = await http.request(method, "/v1" + path, data, headers)
             latencies[kind].append(time.perf_counter() - started)
-            if answer.status_code != 200:
-                errors[f"{kind} {answer.status_code}"] += 1
+            if status != 200:
+                errors[f"{kind} {status}"] += 1
             return answer
 
-        async def visitor(rng: random.Random) -> None:
+        try:
             while time.perf_counter() < deadline:
                 card_id, atr, ssn, card_no = rng.choice(cards)
-                challenge = (
+                idem = f"Idempotency-Key: {uuid.uuid4().hex}\r\n"
+                challenge = json.loads(
                     await timed(
-                        "login:challenge",
-                        "POST",
-                        "/card-sessions/challenge",
-                        json={"card_id": card_id, "atr": atr},
-                        headers={"Idempotency-Key": uuid.uuid4().hex},
+                        "login:challenge", "POST", "/card-sessions/challenge", {"card_id": card_id, "atr": atr}, idem
                     )
-                ).json()
+                )
                 key = derive_card_key(issuer, bytes.fromhex(atr))
                 cryptogram = internal_authenticate(key, bytes.fromhex(challenge["challenge"])).hex().upper()
-                session = (
-                    await timed(
-                        "login:session",
-                        "POST",
-                        "/card-sessions",
-                        json={
-                            "challenge_id": challenge["challenge_id"],
-                            "cryptogram": cryptogram,
-                            "ssn": ssn,
-                            "card_no": card_no,
-                        },
-                        headers={"Idempotency-Key": uuid.uuid4().hex},
-                    )
-                ).json()
-                citizen = {"X-Citizen-Token": session["token"]}
+                body = {
+                    "challenge_id": challenge["challenge_id"],
+                    "cryptogram": cryptogram,
+                    "ssn": ssn,
+                    "card_no": card_no,
+                }
+                idem = f"Idempotency-Key: {uuid.uuid4().hex}\r\n"
+                session = json.loads(await timed("login:session", "POST", "/card-sessions", body, idem))
+                citizen = f"X-Citizen-Token: {session['token']}\r\n"
                 await timed("enrolment", "GET", "/me/enrolments", headers=citizen)
                 await timed(
-                    "contributions",
-                    "GET",
-                    "/me/contributions",
-                    params={"from_period": FROM_PERIOD, "limit": 240},
-                    headers=citizen,
+                    "contributions", "GET", f"/me/contributions?from_period={FROM_PERIOD}&limit=240", headers=citizen
                 )
                 await timed("medical_account", "GET", "/me/medical-account", headers=citizen)
+        finally:
+            http.close()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(visitor(random.Random(n)) for n in range(clients)))
-        elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(visitor(random.Random(n)) for n in range(clients)))
+    elapsed = time.perf_counter() - started
     if errors:
         print("  errors:", dict(errors))
-    return latencies, elapsed
+    return latencies, elapsed, time.process_time() - cpu_started
 
 
 FLOOR_SQL = {
@@ -198,12 +257,14 @@ def floor_workload(dsn: str, persons: int, clients: int, seconds: float) -> tupl
 
 
 def _generator(
-    job: tuple[str, str, list[tuple[str, str, str, str]], bytes, int, float],
-) -> tuple[dict[str, list[float]], float]:
-    """One load-generator process (asyncio + httpx) with its share of the clients."""
-    url, token, cards, issuer, clients, seconds = job
-    latencies, elapsed = asyncio.run(http_workload(url, token, cards, issuer, clients, seconds))
-    return dict(latencies), elapsed
+    job: tuple[str, str, list[tuple[str, str, str, str]], bytes, int, float, int],
+) -> tuple[dict[str, list[float]], float, float]:
+    """One load-generator process (uvloop + the raw client) with its share of the clients."""
+    url, token, cards, issuer, clients, seconds, seed = job
+    rng = random.Random(seed)
+    mine = rng.sample(cards, len(cards))
+    latencies, elapsed, cpu = uvloop.run(http_workload(url, token, mine, issuer, clients, seconds))
+    return dict(latencies), elapsed, cpu
 
 
 def run_generators(
@@ -214,26 +275,100 @@ def run_generators(
     clients: int,
     seconds: float,
     processes: int,
-) -> tuple[dict[str, list[float]], float]:
-    """Spread the clients over ``processes`` generator processes (one Python process cannot drive many workers)."""
+) -> tuple[dict[str, list[float]], float, float]:
+    """Spread the clients over ``processes`` generator processes; (latencies, elapsed s, generators' CPU s)."""
     share = max(1, clients // processes)
     with multiprocessing.Pool(processes) as pool:
-        results = pool.map(_generator, [(url, token, cards, issuer, share, seconds)] * processes)
+        results = pool.map(_generator, [(url, token, cards, issuer, share, seconds, n) for n in range(processes)])
     merged: dict[str, list[float]] = defaultdict(list)
-    for latencies, _elapsed in results:
+    for latencies, _elapsed, _cpu in results:
         for kind, values in latencies.items():
             merged[kind].extend(values)
-    return merged, max(elapsed for _latencies, elapsed in results)
+    return merged, max(result[1] for result in results), sum(result[2] for result in results)
+
+
+def explain_contributions(dsn: str, persons: int) -> None:
+    """The plan of the 20-year page for one person: it must be an index range scan on (person_id, period)."""
+    sql = (
+        "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT c.period, c.kind, c.base, c.pension_personal, c.paid_on, u.name "
+        "FROM contribution c LEFT JOIN employer u ON u.id = c.employer_id WHERE c.person_id = %s AND c.period >= %s "
+        "ORDER BY c.period DESC, c.kind LIMIT 240 OFFSET 0"
+    )
+    with psycopg.connect(dsn) as connection:
+        plan = connection.execute(sql, (persons // 2, FROM_PERIOD)).fetchall()
+    print("plan of the contributions page (one person, 20 years):")
+    for (line,) in plan:
+        print("   ", line)
+
+
+def _int_list(text: str) -> list[int]:
+    return [int(part) for part in text.split(",")]
+
+
+def start_backend(url: str, issuer_key: str, workers: int, clients: int) -> subprocess.Popen[bytes]:
+    """``kiosk-backend serve --workers N`` on a free loopback port; returns once /v1/health answers."""
+    port = free_port()
+    env = dict(
+        os.environ,
+        KIOSK_BACKEND_DATABASE__URL=url,
+        KIOSK_BACKEND_CARD__ISSUER_KEY=issuer_key,
+        KIOSK_BACKEND_DATABASE__POOL_SIZE=str(max(4, clients // workers)),
+    )
+    backend = subprocess.Popen(
+        [sys.executable, "-m", "kiosk_backend", "serve", "--port", str(port), "--workers", str(workers)], env=env
+    )
+    backend.port = port  # type: ignore[attr-defined]
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return backend
+
+
+def http_phase(
+    backend: subprocess.Popen[bytes],
+    server: PostgresServer | None,
+    token: str,
+    cards: list[tuple[str, str, str, str]],
+    issuer: bytes,
+    workers: int,
+    clients: int,
+    args: argparse.Namespace,
+) -> None:
+    """Warm up 3 s, then measure for ``--seconds``: latencies, CPU per request, load average."""
+    base = f"http://127.0.0.1:{backend.port}"  # type: ignore[attr-defined]
+    run_generators(base, token, cards, issuer, clients, 3, args.generators)  # warm-up
+    load_before = load_average()
+    server_cpu, pg_cpu = tree_cpu_s(backend.pid), pg_cpu_s(server)
+    latencies, elapsed, generator_cpu = run_generators(
+        base, token, cards, issuer, clients, args.seconds, args.generators
+    )
+    server_cpu, pg_cpu = tree_cpu_s(backend.pid) - server_cpu, pg_cpu_s(server) - pg_cpu
+    report(
+        f"HTTP, {workers} worker(s), {clients} clients in {args.generators} generator process(es)", latencies, elapsed
+    )
+    count = sum(len(values) for values in latencies.values())
+    print(
+        f"  CPU per request: server {server_cpu / count * 1000:.2f} ms, PostgreSQL {pg_cpu / count * 1000:.2f} ms, "
+        f"load generator {generator_cpu / count * 1000:.2f} ms; "
+        f"{(server_cpu + pg_cpu + generator_cpu) / elapsed:.2f} of {os.cpu_count()} cores busy with them"
+    )
+    print(f"  load average before / after: {load_before} / {load_average()}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=10_000)
-    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--clients", type=_int_list, default=[32], help="one or more, e.g. 8,32")
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=_int_list, default=[2], help="serve --workers; one or more, e.g. 2,3")
     parser.add_argument("--generators", type=int, default=2, help="load-generator processes")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--shared-buffers", default="1GB", help="of the throw-away PostgreSQL (the tests' 128MB default is tiny)"
+    )
     parser.add_argument("--database-url", help="an existing, empty PostgreSQL (postgresql+psycopg://…)")
     args = parser.parse_args()
 
@@ -243,14 +378,16 @@ def main() -> int:
         if args.database_url:
             url = args.database_url
         else:
-            server = PostgresServer()
+            server = PostgresServer(options=(f"shared_buffers={args.shared_buffers}",))
             server.start()
             url = server.create_database("kiosk_bench")
         dsn = url.replace("postgresql+psycopg://", "postgresql://")
         upgrade_to_head(url)
         engine = make_engine(url)
         demo = load_demo_cards()
-        started = time.perf_counter()
+        print(f"load average before seeding: {load_average()}")
+        started, seed_cpu = time.perf_counter(), own_cpu_s()
+        pg_seed_cpu = pg_cpu_s(server)
         seeded = seed_database(
             engine,
             args.persons,
@@ -260,41 +397,31 @@ def main() -> int:
         )
         print(
             f"\nseeding: {seeded.persons:,} people, {seeded.rows.get('contribution', 0):,} contribution months, "
-            f"{seeded.total_rows:,} rows in {time.perf_counter() - started:.1f} s"
+            f"{seeded.total_rows:,} rows in {time.perf_counter() - started:.1f} s; CPU: seeder "
+            f"{own_cpu_s() - seed_cpu:.1f} s (with its generator process), PostgreSQL "
+            f"{pg_cpu_s(server) - pg_seed_cpu:.1f} s; "
+            f"load average {load_average()}"
         )
         token = register_kiosk(engine, "BENCH-1")
         engine.dispose()
         with psycopg.connect(dsn) as connection:
             size = connection.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()
-        print(f"database size: {size[0] if size else '?'}")
+        print(f"database size: {size[0] if size else '?'}; load average {load_average()}")
+        explain_contributions(dsn, seeded.persons)
 
-        port = free_port()
-        env = dict(
-            os.environ,
-            KIOSK_BACKEND_DATABASE__URL=url,
-            KIOSK_BACKEND_CARD__ISSUER_KEY=demo.test_issuer_key,
-            KIOSK_BACKEND_DATABASE__POOL_SIZE=str(max(4, args.clients // args.workers)),
-        )
-        backend = subprocess.Popen(
-            [sys.executable, "-m", "kiosk_backend", "serve", "--port", str(port), "--workers", str(args.workers)],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         cards = load_cards(dsn, 5000)
-        run_generators(base, token, cards, demo.issuer_key, args.clients, 3, args.generators)  # warm-up
-        latencies, elapsed = run_generators(
-            base, token, cards, demo.issuer_key, args.clients, args.seconds, args.generators
-        )
-        title = f"HTTP, {args.workers} worker(s), {args.clients} clients in {args.generators} generator process(es)"
-        report(title, latencies, elapsed)
-        floor, floor_elapsed = floor_workload(dsn, seeded.persons, args.clients, min(args.seconds, 10))
-        report(f"psycopg floor, {args.clients} threads (same queries, no HTTP)", floor, floor_elapsed)
+        for workers in args.workers:
+            for clients in args.clients:
+                backend = start_backend(url, demo.test_issuer_key, workers, clients)
+                try:
+                    http_phase(backend, server, token, cards, demo.issuer_key, workers, clients, args)
+                finally:
+                    backend.terminate()
+                    backend.wait(20)
+                    backend = None
+        threads = max(args.clients)
+        floor, floor_elapsed = floor_workload(dsn, seeded.persons, threads, min(args.seconds, 10))
+        report(f"psycopg floor, {threads} threads (same queries, no HTTP)", floor, floor_elapsed)
     finally:
         if backend is not None:
             backend.terminate()

@@ -19,7 +19,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -62,13 +62,18 @@ async def idempotency_key(
 Idempotent = Annotated[IdempotentRequest, Depends(idempotency_key)]
 
 
-def _stored(db: Session, idem: IdempotentRequest) -> IdempotencyRecord | None:
-    return db.execute(
-        select(IdempotencyRecord).where(IdempotencyRecord.kiosk_id == idem.kiosk_id, IdempotencyRecord.key == idem.key)
-    ).scalar_one_or_none()
+# Built once (building a statement costs more than running it); Core, no ORM unit of work.
+_LOOKUP = select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code, IdempotencyRecord.response_body).where(
+    IdempotencyRecord.kiosk_id == bindparam("kiosk_id"), IdempotencyRecord.key == bindparam("key")
+)
+_INSERT = insert(IdempotencyRecord)
 
 
-def _replay(record: IdempotencyRecord, idem: IdempotentRequest) -> Response:
+def _stored(db: Session, idem: IdempotentRequest) -> Row[str, int, str] | None:
+    return db.connection().execute(_LOOKUP, {"kiosk_id": idem.kiosk_id, "key": idem.key}).first()
+
+
+def _replay(record: Row[str, int, str], idem: IdempotentRequest) -> Response:
     if record.request_hash != idem.request_hash:
         raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
     return Response(
@@ -96,17 +101,18 @@ def run_idempotent(db: Session, idem: IdempotentRequest, action: Callable[[], Ba
     except BaseException:
         db.rollback()
         raise
-    db.add(
-        IdempotencyRecord(
-            kiosk_id=idem.kiosk_id,
-            key=idem.key,
-            request_hash=idem.request_hash,
-            status_code=status,
-            response_body=body,
-            created_at=utcnow(),
-        )
-    )
     try:
+        db.connection().execute(
+            _INSERT,
+            {
+                "kiosk_id": idem.kiosk_id,
+                "key": idem.key,
+                "request_hash": idem.request_hash,
+                "status_code": status,
+                "response_body": body,
+                "created_at": utcnow(),
+            },
+        )
         db.commit()
     except (IntegrityError, OperationalError):
         db.rollback()  # a concurrent duplicate committed first: our effect is undone, answer with theirs
@@ -119,7 +125,7 @@ def run_idempotent(db: Session, idem: IdempotentRequest, action: Callable[[], Ba
     return Response(content=body, status_code=status, media_type="application/json")
 
 
-def _wait_for_winner(db: Session, idem: IdempotentRequest, timeout_s: float = 5.0) -> IdempotencyRecord | None:
+def _wait_for_winner(db: Session, idem: IdempotentRequest, timeout_s: float = 5.0) -> Row[str, int, str] | None:
     deadline = time.monotonic() + timeout_s
     while True:
         record = _stored(db, idem)

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from kiosk_backend.clock import utcnow
 from kiosk_backend.models import AuditEntry
 
+_INSERT = insert(AuditEntry)  # built once; a Core insert skips the ORM unit of work
+
 
 def audit(
     db: Session, action: str, outcome: str, kiosk_id: str | None, person_id: int | None, detail: str = ""
 ) -> None:
-    """Add an entry to the caller's transaction."""
-    db.add(
-        AuditEntry(
-            at=utcnow(), kiosk_id=kiosk_id, person_id=person_id, action=action, outcome=outcome, detail=detail[:200]
-        )
+    """Add an entry to the caller's transaction (written at once, committed or rolled back with it)."""
+    db.connection().execute(
+        _INSERT,
+        {
+            "at": utcnow(),
+            "kiosk_id": kiosk_id,
+            "person_id": person_id,
+            "action": action,
+            "outcome": outcome,
+            "detail": detail[:200],
+        },
     )

@@ -16,7 +16,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from kiosk_backend.cardcrypto import derive_card_key, internal_authenticate
@@ -27,30 +27,63 @@ from kiosk_backend.identifiers import mask_ssn
 from kiosk_backend.models import Card, CardChallengeRecord, CitizenSession, Person, Staff
 from kiosk_backend.schemas import CardChallenge, CardChallengeRequest, CardSession, CardSessionRequest
 from kiosk_backend.services.audit import audit
-from kiosk_backend.services.card_status import effective_status
+from kiosk_backend.services.card_status import effective_status, loss_lapsed
 from kiosk_backend.tokens import new_token, token_hash
 
 CARD_ID_COMPARED = 24  # hex digits of 卡识别码 compared with the record (all but the 4-byte MAC)
 
 
+# The login's statements, built once (building a statement costs more than running it); Core where no ORM object
+# is needed. The login is two POSTs per card insertion, the busiest writes of the service.
+_CARD_BY_ATR = select(Card.id, Card.card_id, Card.status).where(Card.atr == bindparam("atr"))
+_INSERT_CHALLENGE = insert(CardChallengeRecord)
+_BURN = (
+    update(CardChallengeRecord)
+    .where(
+        CardChallengeRecord.id == bindparam("b_challenge_id"),
+        CardChallengeRecord.kiosk_id == bindparam("b_kiosk_id"),
+        CardChallengeRecord.used_at.is_(None),
+    )
+    .values(used_at=bindparam("b_now"))
+    .returning(CardChallengeRecord.card_pk, CardChallengeRecord.challenge, CardChallengeRecord.expires_at)
+)
+_CHALLENGE_OWNER = select(CardChallengeRecord.kiosk_id).where(CardChallengeRecord.id == bindparam("challenge_id"))
+_CARD_HOLDER = (  # card, holder and staff flag in one round trip (columns: the ORM card only if a loss lapsed)
+    select(
+        Card.id,
+        Card.atr,
+        Card.card_no,
+        Card.status,
+        Card.loss_expires_at,
+        Person.id.label("person_id"),
+        Person.ssn,
+        Person.name,
+        Staff.active.label("staff_active"),
+    )
+    .join(Person, Person.id == Card.person_id)
+    .outerjoin(Staff, Staff.person_id == Person.id)
+    .where(Card.id == bindparam("card_pk"))
+)
+_INSERT_SESSION = insert(CitizenSession)
+
+
 def issue_challenge(db: Session, kiosk_id: str, request: CardChallengeRequest, ttl_s: int) -> CardChallenge:
     """Store and return a one-time challenge for the card with this ATR and 卡识别码."""
-    card = db.execute(select(Card).where(Card.atr == request.atr)).scalar_one_or_none()
+    connection = db.connection()
+    card = connection.execute(_CARD_BY_ATR, {"atr": request.atr}).first()
     if card is None or card.card_id[:CARD_ID_COMPARED] != request.card_id[:CARD_ID_COMPARED]:
         raise ApiError(404, "card_unknown", "this card is not on record")
     if card.status == "cancelled":
         raise ApiError(403, "card_cancelled", "this card has been cancelled; please apply for a new one")
-    now = utcnow()
-    record = CardChallengeRecord(
-        id=secrets.token_hex(16),
-        kiosk_id=kiosk_id,
-        card_pk=card.id,
-        challenge=secrets.token_bytes(16).hex().upper(),
-        expires_at=now + timedelta(seconds=ttl_s),
-    )
-    db.add(record)
-    db.flush()
-    return CardChallenge(challenge_id=record.id, challenge=record.challenge, expires_at=record.expires_at)
+    record = {
+        "id": secrets.token_hex(16),
+        "kiosk_id": kiosk_id,
+        "card_pk": card.id,
+        "challenge": secrets.token_bytes(16).hex().upper(),
+        "expires_at": utcnow() + timedelta(seconds=ttl_s),
+    }
+    connection.execute(_INSERT_CHALLENGE, record)
+    return CardChallenge(challenge_id=record["id"], challenge=record["challenge"], expires_at=record["expires_at"])
 
 
 def _burn(db: Session, kiosk_id: str, challenge_id: str) -> tuple[int, str]:
@@ -59,21 +92,10 @@ def _burn(db: Session, kiosk_id: str, challenge_id: str) -> tuple[int, str]:
     One ``UPDATE … RETURNING`` round trip on the good path.
     """
     now = utcnow()
-    burnt = db.execute(
-        update(CardChallengeRecord)
-        .where(
-            CardChallengeRecord.id == challenge_id,
-            CardChallengeRecord.kiosk_id == kiosk_id,
-            CardChallengeRecord.used_at.is_(None),
-        )
-        .values(used_at=now)
-        .returning(CardChallengeRecord.card_pk, CardChallengeRecord.challenge, CardChallengeRecord.expires_at),
-        execution_options={"synchronize_session": False},
-    ).first()
+    connection = db.connection()
+    burnt = connection.execute(_BURN, {"b_challenge_id": challenge_id, "b_kiosk_id": kiosk_id, "b_now": now}).first()
     if burnt is None:
-        owner = db.execute(
-            select(CardChallengeRecord.kiosk_id).where(CardChallengeRecord.id == challenge_id)
-        ).scalar_one_or_none()
+        owner = connection.execute(_CHALLENGE_OWNER, {"challenge_id": challenge_id}).scalar_one_or_none()
         if owner != kiosk_id:
             raise ApiError(401, "challenge_unknown", "unknown login challenge; start again")
         raise ApiError(401, "challenge_used", "this login challenge was already used; start again")
@@ -88,49 +110,49 @@ def open_session(db: Session, kiosk_id: str, request: CardSessionRequest, settin
     if issuer_key is None:
         raise ApiError(503, "issuer_key_missing", "card logins are not configured on this backend")
     card_pk, challenge = _burn(db, kiosk_id, request.challenge_id)
-    found = db.execute(  # card, holder and staff flag in one round trip
-        select(Card, Person, Staff.active)
-        .join(Person, Person.id == Card.person_id)
-        .outerjoin(Staff, Staff.person_id == Person.id)
-        .where(Card.id == card_pk)
-    ).first()
-    if found is None:
+    card = db.connection().execute(_CARD_HOLDER, {"card_pk": card_pk}).first()
+    if card is None:
         raise ApiError(404, "card_unknown", "this card is not on record")
-    card, person, staff_active = found
     expected = internal_authenticate(derive_card_key(issuer_key, bytes.fromhex(card.atr)), bytes.fromhex(challenge))
     if not hmac.compare_digest(expected.hex().upper(), request.cryptogram):
-        audit(db, "card_login", "bad_cryptogram", kiosk_id, person.id, f"card …{card.card_no[-4:]}")
+        audit(db, "card_login", "bad_cryptogram", kiosk_id, card.person_id, f"card …{card.card_no[-4:]}")
         raise ApiError(401, "card_auth_failed", "the card could not be authenticated")
-    if request.ssn != person.ssn or request.card_no != card.card_no:
-        audit(db, "card_login", "identity_mismatch", kiosk_id, person.id, f"card …{card.card_no[-4:]}")
+    if request.ssn != card.ssn or request.card_no != card.card_no:
+        audit(db, "card_login", "identity_mismatch", kiosk_id, card.person_id, f"card …{card.card_no[-4:]}")
         raise ApiError(403, "card_mismatch", "the card's data do not match the records")
-    status = effective_status(db, card)
+    now = utcnow()
+    status = card.status
+    if loss_lapsed(card.status, card.loss_expires_at, now):  # turned back to normal, recorded as a system change
+        record = db.get(Card, card_pk)
+        assert record is not None
+        status = effective_status(db, record, now)
     if status == "cancelled":
         raise ApiError(403, "card_cancelled", "this card has been cancelled; please apply for a new one")
     scope = "full" if status == "normal" else "unlock_only"
-    role = "staff" if staff_active else "citizen"
+    role = "staff" if card.staff_active else "citizen"
     token = new_token()
-    now = utcnow()
     expires = now + timedelta(seconds=settings.session_ttl_s)
-    db.add(
-        CitizenSession(
-            token_hash=token_hash(token),
-            person_id=person.id,
-            card_pk=card.id,
-            kiosk_id=kiosk_id,
-            scope=scope,
-            role=role,
-            created_at=now,
-            expires_at=expires,
-        )
+    db.connection().execute(
+        _INSERT_SESSION,
+        {
+            "token_hash": token_hash(token),
+            "person_id": card.person_id,
+            "card_pk": card.id,
+            "kiosk_id": kiosk_id,
+            "scope": scope,
+            "role": role,
+            "created_at": now,
+            "expires_at": expires,
+            "ended_at": None,
+        },
     )
-    audit(db, "card_login", "ok" if scope == "full" else "unlock_only", kiosk_id, person.id, mask_ssn(person.ssn))
+    audit(db, "card_login", "ok" if scope == "full" else "unlock_only", kiosk_id, card.person_id, mask_ssn(card.ssn))
     return CardSession(
         token=token,
         expires_at=expires,
         scope=scope,
         role=role,
         card_status=status,
-        name=person.name,
-        ssn=person.ssn,
+        name=card.name,
+        ssn=card.ssn,
     )

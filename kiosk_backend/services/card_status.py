@@ -77,10 +77,15 @@ def change_status(
     return change
 
 
+def loss_lapsed(status: str, loss_expires_at: datetime | None, now: datetime) -> bool:
+    """Whether a temporary loss has run out (the card is then normal again)."""
+    return status == "temporary_loss" and loss_expires_at is not None and aware(loss_expires_at) <= now
+
+
 def effective_status(db: Session, card: Card, now: datetime | None = None) -> str:
     """The status now: a lapsed temporary loss is turned back to normal (recorded as a system change)."""
     now = now or utcnow()
-    if card.status == "temporary_loss" and card.loss_expires_at is not None and aware(card.loss_expires_at) <= now:
+    if loss_lapsed(card.status, card.loss_expires_at, now):
         # another request may record the lapse (or another change) first: ``card`` then shows that
         with contextlib.suppress(ApiError):
             change_status(db, card, "normal", "system", None, "temporary loss lapsed", now)

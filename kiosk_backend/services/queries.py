@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Result, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from kiosk_backend.clock import aware
@@ -45,16 +46,12 @@ from kiosk_backend.schemas import (
     CaseItem,
     Cases,
     CaseStepItem,
-    ContributionMonth,
     ContributionPage,
-    ContributionTotals,
     DisabilityAssessmentItem,
-    EnrolmentItem,
     Enrolments,
     Injuries,
     InjuryItem,
     MedicalAccountPage,
-    MedicalAccountTxnItem,
     MedicalContractItem,
     MedicalContracts,
     MedicalVisitItem,
@@ -81,6 +78,13 @@ MONEY_COLUMNS = (
 
 
 CONTRIBUTION_COLUMNS = ("period", "kind", "base", *MONEY_COLUMNS, "paid_on")
+_Statements = tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]  # (count or sums, page), built once
+
+
+def _dicts(result: Result[*tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Rows as plain dicts: pydantic validates a dict far faster than a ``RowMapping`` (a generic Mapping)."""
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def _dt(value: datetime | None) -> datetime | None:
@@ -108,27 +112,49 @@ def person_info(db: Session, person_id: int) -> PersonInfo:
     )
 
 
+_ENROLMENTS = (
+    select(
+        Enrolment.insurance,
+        Enrolment.status,
+        Enrolment.start_period,
+        Enrolment.end_period,
+        Employer.name.label("employer_name"),
+        Enrolment.region,
+    )
+    .outerjoin(Employer, Employer.id == Enrolment.employer_id)
+    .where(Enrolment.person_id == bindparam("person_id"))
+    .order_by(Enrolment.insurance, Enrolment.start_period)
+)
+
+
 def enrolments(db: Session, person_id: int) -> Enrolments:
     """个人参保信息."""
-    rows = db.execute(
-        select(Enrolment, Employer.name)
-        .outerjoin(Employer, Employer.id == Enrolment.employer_id)
-        .where(Enrolment.person_id == person_id)
-        .order_by(Enrolment.insurance, Enrolment.start_period)
-    ).all()
-    return Enrolments(
-        items=[
-            EnrolmentItem(
-                insurance=e.insurance,
-                status=e.status,
-                start_period=e.start_period,
-                end_period=e.end_period,
-                employer_name=name,
-                region=e.region,
-            )
-            for e, name in rows
-        ]
+    rows = db.connection().execute(_ENROLMENTS, {"person_id": person_id})
+    return Enrolments.model_validate({"items": _dicts(rows)})
+
+
+@functools.cache
+def _contribution_statements(has_from: bool, has_to: bool, has_kind: bool) -> _Statements:
+    """(sums, page) for one combination of filters, built once (building a statement costs more than running it)."""
+    where: list[Any] = [Contribution.person_id == bindparam("person_id")]
+    if has_from:
+        where.append(Contribution.period >= bindparam("from_period"))
+    if has_to:
+        where.append(Contribution.period <= bindparam("to_period"))
+    if has_kind:
+        where.append(Contribution.kind == bindparam("kind"))
+    sums = select(func.count(), *(func.coalesce(func.sum(getattr(Contribution, c)), 0) for c in MONEY_COLUMNS)).where(
+        *where
     )
+    page = (  # plain columns, no ORM objects: a page is up to 500 rows
+        select(*(getattr(Contribution, name) for name in CONTRIBUTION_COLUMNS), Employer.name.label("employer_name"))
+        .outerjoin(Employer, Employer.id == Contribution.employer_id)
+        .where(*where)
+        .order_by(Contribution.period.desc(), Contribution.kind)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return sums, page
 
 
 def contributions(
@@ -141,30 +167,29 @@ def contributions(
     offset: int,
 ) -> ContributionPage:
     """个人缴费信息: months in ``[from_period, to_period]``, newest first, with totals over the whole range."""
-    where: list[Any] = [Contribution.person_id == person_id]
-    if from_period is not None:
-        where.append(Contribution.period >= from_period)
-    if to_period is not None:
-        where.append(Contribution.period <= to_period)
-    if kind is not None:
-        where.append(Contribution.kind == kind)
-    sums = db.execute(
-        select(func.count(), *(func.coalesce(func.sum(getattr(Contribution, c)), 0) for c in MONEY_COLUMNS)).where(
-            *where
-        )
-    ).one()
-    columns = [getattr(Contribution, name) for name in CONTRIBUTION_COLUMNS]
-    rows = db.execute(  # plain columns, no ORM objects: a page is up to 500 rows
-        select(*columns, Employer.name.label("employer_name"))
-        .outerjoin(Employer, Employer.id == Contribution.employer_id)
-        .where(*where)
-        .order_by(Contribution.period.desc(), Contribution.kind)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    items = [ContributionMonth(**row._mapping) for row in rows]
-    totals = ContributionTotals(months=sums[0], **{c: int(v) for c, v in zip(MONEY_COLUMNS, sums[1:], strict=True)})
-    return ContributionPage(items=items, total=sums[0], limit=limit, offset=offset, totals=totals)
+    sums_statement, page_statement = _contribution_statements(
+        from_period is not None, to_period is not None, kind is not None
+    )
+    params = {
+        "person_id": person_id,
+        "from_period": from_period,
+        "to_period": to_period,
+        "kind": kind,
+        "limit": limit,
+        "offset": offset,
+    }
+    connection = db.connection()
+    sums = connection.execute(sums_statement, params).one()
+    rows = connection.execute(page_statement, params)
+    return ContributionPage.model_validate(  # one validation pass over the whole page (not one call per month)
+        {
+            "items": _dicts(rows),
+            "total": sums[0],
+            "limit": limit,
+            "offset": offset,
+            "totals": {"months": sums[0], **{c: int(v) for c, v in zip(MONEY_COLUMNS, sums[1:], strict=True)}},
+        }
+    )
 
 
 def card_info(db: Session, card_pk: int) -> CardInfo:
@@ -196,40 +221,70 @@ def card_info(db: Session, card_pk: int) -> CardInfo:
     )
 
 
+_MEDICAL_BALANCE = select(MedicalAccount.balance, MedicalAccount.updated_at).where(
+    MedicalAccount.person_id == bindparam("person_id")
+)
+
+
+@functools.cache
+def _medical_statements(has_from: bool, has_to: bool) -> _Statements:
+    """(count, page) of account transactions for one combination of filters, built once."""
+    where: list[Any] = [MedicalAccountTxn.person_id == bindparam("person_id")]
+    if has_from:
+        where.append(MedicalAccountTxn.occurred_at >= bindparam("date_from"))
+    if has_to:
+        where.append(MedicalAccountTxn.occurred_at < bindparam("date_to"))
+    count = select(func.count()).select_from(MedicalAccountTxn).where(*where)
+    page = (
+        select(
+            MedicalAccountTxn.occurred_at,
+            MedicalAccountTxn.kind,
+            MedicalAccountTxn.amount,
+            MedicalAccountTxn.balance_after,
+            MedicalAccountTxn.description,
+        )
+        .where(*where)
+        .order_by(MedicalAccountTxn.occurred_at.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return count, page
+
+
 def medical_account(
     db: Session, person_id: int, date_from: date | None, date_to: date | None, limit: int, offset: int
 ) -> MedicalAccountPage:
     """职工医疗保险个人账户: balance and a page of transactions (newest first)."""
-    account = db.get(MedicalAccount, person_id)
-    where: list[Any] = [MedicalAccountTxn.person_id == person_id]
-    if date_from is not None:
-        where.append(MedicalAccountTxn.occurred_at >= datetime.combine(date_from, datetime.min.time()))
-    if date_to is not None:
-        where.append(MedicalAccountTxn.occurred_at < datetime.combine(date_to, datetime.max.time()))
-    total = db.execute(select(func.count()).select_from(MedicalAccountTxn).where(*where)).scalar_one()
-    txns = db.execute(
-        select(MedicalAccountTxn)
-        .where(*where)
-        .order_by(MedicalAccountTxn.occurred_at.desc())
-        .limit(limit)
-        .offset(offset)
-    ).scalars()
-    return MedicalAccountPage(
-        balance=account.balance if account is not None else 0,
-        updated_at=_dt(account.updated_at) if account is not None else None,
-        items=[
-            MedicalAccountTxnItem(
-                occurred_at=aware(t.occurred_at),
-                kind=t.kind,
-                amount=t.amount,
-                balance_after=t.balance_after,
-                description=t.description,
-            )
-            for t in txns
-        ],
-        total=total,
-        limit=limit,
-        offset=offset,
+    count_statement, page_statement = _medical_statements(date_from is not None, date_to is not None)
+    params = {
+        "person_id": person_id,
+        "date_from": None if date_from is None else datetime.combine(date_from, datetime.min.time()),
+        "date_to": None if date_to is None else datetime.combine(date_to, datetime.max.time()),
+        "limit": limit,
+        "offset": offset,
+    }
+    connection = db.connection()
+    account = connection.execute(_MEDICAL_BALANCE, params).first()
+    total = connection.execute(count_statement, params).scalar_one()
+    items = [
+        {
+            "occurred_at": aware(t.occurred_at),
+            "kind": t.kind,
+            "amount": t.amount,
+            "balance_after": t.balance_after,
+            "description": t.description,
+        }
+        for t in connection.execute(page_statement, params)
+    ]
+    return MedicalAccountPage.model_validate(
+        {
+            "balance": account.balance if account is not None else 0,
+            "updated_at": _dt(account.updated_at) if account is not None else None,
+            "items": items,
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        }
     )
 
 

@@ -32,7 +32,9 @@ def _free_port() -> int:
 class PostgresServer:
     """Start with :meth:`start`, get URLs with :meth:`url`, stop with :meth:`stop` (removes everything)."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: tuple[str, ...] = ()) -> None:
+        """``options``: extra ``name=value`` server settings (the bench sizes shared_buffers like a real server)."""
+        self.options = options
         self.bindir = _bindir()
         self.port = _free_port()
         self.root = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
@@ -75,6 +77,7 @@ class PostgresServer:
                 "-k",
                 str(self.root),
                 *options.split(),
+                *(arg for option in self.options for arg in ("-c", option)),
             ],
             stdout=subprocess.DEVNULL,
             stderr=(self.root / "server.log").open("ab"),

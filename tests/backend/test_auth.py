@@ -4,12 +4,15 @@ need a live citizen token."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from fastapi.testclient import TestClient
 
+from kiosk_backend.api.deps import KIOSK_CACHE_TTL_S, KioskTokenCache
 from kiosk_backend.app import create_app
 from kiosk_backend.config import BackendSettings, DatabaseSettings
+from kiosk_backend.services.kiosks import register_kiosk
 from tests.backend.conftest import DEMO, Backend, citizen, idem, login
 
 PUBLIC = {"/v1/health", "/v1/slip-keys"}  # slip verification pages live outside /v1
@@ -99,3 +102,24 @@ def test_authentication_is_checked_before_the_filters(api: TestClient) -> None:
     answer = api.get("/v1/me/contributions", params={"from_period": 201513})
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "citizen_token_required"
+
+
+def test_a_replaced_kiosk_token_stops_working_within_the_cache_ttl(backend: Backend) -> None:
+    kiosk_id = f"NX-TTL-{uuid.uuid4().hex[:8]}"
+    old = register_kiosk(backend.engine, kiosk_id)
+    now = [1000.0]
+    app = create_app(backend.settings)
+    app.state.kiosk_cache = KioskTokenCache(clock=lambda: now[0])
+    with TestClient(app) as client:
+
+        def ask(token: str) -> str:
+            answer = client.get("/v1/me/enrolments", headers={"Authorization": f"Bearer {token}"})
+            return str(answer.json()["error"]["code"])  # citizen_token_required: the kiosk token passed
+
+        assert ask(old) == "citizen_token_required"
+        new = register_kiosk(backend.engine, kiosk_id, replace=True)
+        assert ask(new) == "citizen_token_required"  # a new token works at once (only good answers are cached)
+        assert ask(old) == "citizen_token_required"  # still cached in this worker …
+        now[0] += KIOSK_CACHE_TTL_S + 0.1
+        assert ask(old) == "kiosk_token_invalid"  # … for at most the TTL
+        assert ask(new) == "citizen_token_required"

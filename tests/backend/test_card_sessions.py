@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from kiosk_backend.app import create_app
-from kiosk_backend.models import CardChallengeRecord
+from kiosk_backend.models import Card, CardChallengeRecord, CardStatusChange
 from tests.backend.conftest import DEMO, Backend, backend_settings, card_identity, citizen, cryptogram, idem, login
 
 
@@ -129,6 +129,44 @@ def test_lost_cards_get_unlock_only_sessions(api: TestClient) -> None:
         refused = api.get("/v1/me/contributions", headers=citizen(session["token"]))
         assert refused.status_code == 403
         assert refused.json()["error"]["code"] == "card_reported_lost"
+
+
+def test_a_lapsed_temporary_loss_logs_in_normally_and_is_recorded(api: TestClient, backend: Backend) -> None:
+    card_no = DEMO.by_id("lost").card_no
+    with Session(backend.engine) as db:
+        card = db.execute(select(Card).where(Card.card_no == card_no)).scalar_one()
+        card_pk, saved = card.id, (card.status, card.loss_expires_at, card.status_changed_at)
+        card.loss_expires_at = datetime.now(UTC) - timedelta(minutes=1)
+        db.commit()
+    try:
+        session = login(api, "lost")
+        assert (session["scope"], session["card_status"]) == ("full", "normal")
+        with Session(backend.engine) as db:
+            assert db.get(Card, card_pk).status == "normal"  # type: ignore[union-attr]
+            last = (
+                db.execute(
+                    select(CardStatusChange)
+                    .where(CardStatusChange.card_pk == card_pk)
+                    .order_by(CardStatusChange.id.desc())
+                )
+                .scalars()
+                .first()
+            )
+            assert last is not None
+            assert (last.from_status, last.to_status, last.channel) == ("temporary_loss", "normal", "system")
+    finally:  # the session-wide database goes back to the seeded state for the other tests
+        with Session(backend.engine) as db:
+            db.execute(
+                delete(CardStatusChange).where(
+                    CardStatusChange.card_pk == card_pk, CardStatusChange.channel == "system"
+                )
+            )
+            db.execute(
+                update(Card)
+                .where(Card.id == card_pk)
+                .values(status=saved[0], loss_expires_at=saved[1], status_changed_at=saved[2])
+            )
+            db.commit()
 
 
 def test_without_issuer_key_logins_are_refused(backend: Backend) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, text
 
@@ -12,7 +14,7 @@ from kiosk_backend import cli
 from kiosk_backend.db import make_engine, upgrade_to_head
 from kiosk_backend.identifiers import is_valid_card_no, is_valid_ssn
 from kiosk_backend.seed.generate import COLUMNS
-from kiosk_backend.seed.load import AlreadySeeded, seed_database
+from kiosk_backend.seed.load import AlreadySeeded, _copy_text, seed_database
 from tests.backend.conftest import DEMO, SEED_PERSONS, Backend
 from tests.backend.pg import PostgresServer
 
@@ -122,3 +124,16 @@ def test_seed_and_kiosk_add_commands(
     assert cli.main(["kiosk", "add", "NX-0001", "--rotate"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] != token
     assert cli.main(["kiosk", "add", "bad id!"]) == 2
+
+
+def test_copy_text_escapes_what_copy_would_misread(postgres: PostgresServer) -> None:
+    plain = [(1, "王建国", date(2026, 1, 15), None, True), (2, "普通", date(2026, 2, 1), 3.5, False)]
+    tricky = [(3, "tab\there", date(2026, 3, 1), None, True), (4, "back\\slash\nline\r", date(2026, 4, 1), 0.0, False)]
+    assert _copy_text(plain, 5).count("\t") == 8  # the fast path
+    url = postgres.create_database("copy_text")
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
+        connection.execute("CREATE TEMP TABLE t (id int, name text, day date, amount float8, flag boolean)")
+        for rows in (plain, tricky):
+            with connection.cursor().copy("COPY t FROM STDIN") as copy:
+                copy.write(_copy_text(rows, 5))
+        assert connection.execute("SELECT * FROM t ORDER BY id").fetchall() == plain + tricky
