@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -28,8 +29,9 @@ _bearer = HTTPBearer(auto_error=False, description="The kiosk's API token (`kios
 _citizen = APIKeyHeader(name=CITIZEN_HEADER, auto_error=False, description="Citizen session token (card login).")
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One session per request on the process's engine; SMS notifications it queued are delivered afterwards."""
+@contextmanager
+def request_session(request: Request) -> Iterator[Session]:
+    """One session on the process's engine; SMS notifications it queued are delivered once it is closed."""
     engine: Engine = request.app.state.engine
     db = Session(engine)
     try:
@@ -39,6 +41,12 @@ def get_db(request: Request) -> Iterator[Session]:
         db.close()
         if queued:
             deliver_quietly(engine, request.app.state.sms_gateway)
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """The request's session (a dependency)."""
+    with request_session(request) as db:
+        yield db
 
 
 DbSession = Annotated[Session, Depends(get_db)]

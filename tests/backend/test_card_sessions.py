@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from kiosk_backend.app import create_app
-from kiosk_backend.models import Card, CardChallengeRecord, CardStatusChange
+from kiosk_backend.models import Card, CardChallengeRecord, CardStatusChange, SmsOutbox
 from tests.backend.conftest import DEMO, Backend, backend_settings, card_identity, citizen, cryptogram, idem, login
 
 
@@ -156,11 +156,11 @@ def test_a_lapsed_temporary_loss_logs_in_normally_and_is_recorded(api: TestClien
             assert (last.from_status, last.to_status, last.channel) == ("temporary_loss", "normal", "system")
     finally:  # the session-wide database goes back to the seeded state for the other tests
         with Session(backend.engine) as db:
-            db.execute(
-                delete(CardStatusChange).where(
-                    CardStatusChange.card_pk == card_pk, CardStatusChange.channel == "system"
-                )
+            lapses = select(CardStatusChange.id).where(
+                CardStatusChange.card_pk == card_pk, CardStatusChange.channel == "system"
             )
+            db.execute(delete(SmsOutbox).where(SmsOutbox.status_change_id.in_(lapses)))  # the lapse's SMS
+            db.execute(delete(CardStatusChange).where(CardStatusChange.id.in_(lapses)))
             db.execute(
                 update(Card)
                 .where(Card.id == card_pk)
