@@ -405,7 +405,8 @@ class KioskApp(App[None], inherit_bindings=False):
             self._pin_answers.put(None)  # a PIN prompt waiting for this card gives up
         if self._visit is not None:
             self._end_visit(EndReason.CARD_REMOVED, then=None)
-        self._show(AttractScreen())
+        if not getattr(self.screen, "accepts_card", False):  # e.g. "pulled during CHANGE PIN": it stays up
+            self._show(AttractScreen())
 
     @work(thread=True, exclusive=True, group="login")
     def _login(self, reader: str) -> None:

@@ -23,6 +23,8 @@ from kiosk.screens.pin import PinScreen
 from kiosk.screens.pin_change import PinChangeScreen
 from kiosk.screens.unlock import UnlockScreen
 from kiosk.services import card_services
+from kiosk.services.citizen import Notice
+from kiosk.services.pin_change import PinChangeOutcome, PinChangeResult
 from kiosk_backend.demo_cards import load_demo_cards
 from tests.helpers import FakeClock
 
@@ -225,4 +227,26 @@ async def test_formal_loss_is_sent_to_a_counter(demo: KioskContext) -> None:
         assert isinstance(app.screen, UnlockScreen) and not app.screen.working
         await pilot.press("0")
         await wait_for(pilot, lambda: app._visit is None and "请取走您的社保卡" in text(app))
+        await remove_card(pilot, app)
+
+
+async def test_interrupted_change_reported_before_the_removal_event_stays_on_screen(demo: KioskContext) -> None:
+    """With pcscd the removal event may arrive after the failed CHANGE PIN: the message must not be replaced."""
+    app = KioskApp(demo)
+    slot = demo.demo_slot
+    assert slot is not None
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.in_service)
+        await insert_and_type_pin(pilot, app, "citizen", CARDS.by_id("citizen").pin)
+        await to_menu(pilot, app)
+        notice = Notice({"zh": "卡片在修改密码时被取出", "en": "pulled"}, {"zh": "请重新插入此卡", "en": "again"}, "x")
+        app._pin_change_outcome(None, PinChangeOutcome(PinChangeResult.UNCERTAIN, notice))
+        await wait_for(pilot, lambda: "修改密码时被取出" in text(app))
+        assert app._visit is None
+        slot.remove()  # the removal event comes in afterwards
+        await wait_for(pilot, lambda: app._reader is None)
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, MessageScreen) and "修改密码时被取出" in text(app)
+        slot.insert("citizen")  # and the same card is taken in from this screen
+        await wait_for(pilot, lambda: isinstance(app.screen, PinScreen))
         await remove_card(pilot, app)
