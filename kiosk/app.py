@@ -46,7 +46,7 @@ from kiosk.services.citizen import Notice, Visit, failure_notice, pin_from_digit
 from kiosk.services.login import LoginCancelled, LoginRefused, LoginResult, PinPrompt
 from kiosk.services.views import QuerySpec
 from kiosk.session import EndReason
-from kiosk.themes import THEMES, theme_name
+from kiosk.themes import THEMES, CachedStylesheet, theme_name
 from kiosk_backend.identifiers import mask_name, mask_tail
 
 log = logging.getLogger(__name__)
@@ -95,6 +95,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self.set_reactive(KioskApp.high_contrast, ui.theme == "high-contrast")
         self.set_reactive(KioskApp.large_text, ui.large_text)
         self.theme = theme_name(self.high_contrast)
+        self.stylesheet = CachedStylesheet(variables=self.theme_variables)  # the theme refresh sets ours before parsing
         self._polling_fast = True
         self._ui_thread = 0
         self._monitor: CardMonitor | None = None
@@ -132,7 +133,7 @@ class KioskApp(App[None], inherit_bindings=False):
         for signum in (signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(signum, self.exit)
         self.push_screen(AttractScreen())
-        self._check_backend()
+        self.call_after_refresh(self._check_backend)  # after the first paint: the worker imports httpx (GIL)
         self._poll_timer = self.set_interval(STARTUP_POLL_S, self._check_backend)
         self.set_interval(1.0, self._tick_visit)
         if self.context.card_monitor is not None:

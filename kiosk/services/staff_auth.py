@@ -12,9 +12,6 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
 from kiosk.clock import Clock
 from kiosk.journal import Journal
 from kiosk.services.state_file import StateFile
@@ -56,6 +53,8 @@ def hash_passphrase(passphrase: str) -> str:
     """The argon2id hash to put into ``[staff] passphrase_hash``."""
     if len(passphrase) < 8:
         raise ValueError("the maintenance passphrase needs at least 8 characters")
+    from argon2 import PasswordHasher  # staff only: not on the kiosk's start path
+
     return PasswordHasher().hash(passphrase)
 
 
@@ -77,7 +76,6 @@ class PassphraseAuthenticator:
         self._journal = journal
         self._max_failures = max_failures
         self._lockout_s = lockout_s
-        self._hasher = PasswordHasher()
 
     def lockout(self) -> StaffLogin | None:
         """The lock in force now, or None."""
@@ -99,8 +97,11 @@ class PassphraseAuthenticator:
         if locked is not None:
             self._record("staff.login_locked", "E-ST-003", {"method": "passphrase"})
             return locked
+        from argon2 import PasswordHasher  # staff only: not on the kiosk's start path
+        from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
         try:
-            self._hasher.verify(self._hash, secret)
+            PasswordHasher().verify(self._hash, secret)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return self._failed()
         self._state.set("staff_failures", 0)
