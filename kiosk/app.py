@@ -46,7 +46,8 @@ from kiosk.services.citizen import Notice, Visit, failure_notice, pin_from_digit
 from kiosk.services.login import LoginCancelled, LoginRefused, LoginResult, PinPrompt
 from kiosk.services.views import QuerySpec
 from kiosk.session import EndReason
-from kiosk.themes import THEMES, CachedStylesheet, theme_name
+from kiosk.textual_fixes import CachedStylesheet, release_rendered_lines
+from kiosk.themes import THEMES, theme_name
 from kiosk_backend.identifiers import mask_name, mask_tail
 
 log = logging.getLogger(__name__)
@@ -427,6 +428,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self._idle_warning = None
         if then is not None:
             self._show(then)
+        release_rendered_lines()
 
     @work(thread=True, group="void")
     def _void(self, token: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from textual.cache import LRUCache
-from textual.css.stylesheet import Stylesheet
 from textual.theme import Theme
 
 STANDARD = Theme(
@@ -44,24 +42,3 @@ THEMES = (STANDARD, HIGH_CONTRAST)
 def theme_name(high_contrast: bool) -> str:
     """The registered name of the theme to show."""
     return HIGH_CONTRAST.name if high_contrast else STANDARD.name
-
-
-class CachedStylesheet(Stylesheet):
-    """Textual's stylesheet without repeated parsing.
-
-    Textual re-parses every source from scratch, without its parse cache, on each theme refresh and on the first
-    push of each screen that brings a CSS file (~20–40 ms each on the kiosk's machine, on the path to the first paint
-    and to every first-time screen). Here a re-parse goes through the cache, which Textual clears itself whenever the
-    variables change, and setting identical variables keeps it. (textual is pinned; this relies on 8.x internals.)
-    """
-
-    def __init__(self, *, variables: dict[str, str] | None = None) -> None:
-        super().__init__(variables=variables)
-        self._parse_cache = LRUCache(256)  # Textual's 64 is fewer than the kiosk's sources: a full parse would miss all
-
-    def set_variables(self, variables: dict[str, str]) -> None:
-        if variables != self._variables:
-            super().set_variables(variables)
-
-    def reparse(self) -> None:
-        self.parse()
