@@ -24,15 +24,9 @@ _PR_SET_PDEATHSIG = 1
 DEMO_KIOSK_TOKEN_ENV = "SHEBAO_DEMO_KIOSK_TOKEN"  # read by `kiosk-backend serve --demo-setup`
 
 
-CHILD_NICENESS = 5
-"""The child starts (imports, migration, seeding: ~2 s of CPU) while the kiosk paints its first screen; a lower
-priority lets the screen win when the cores are busy, and costs nothing when one is free."""
-
-
 def _die_with_parent() -> None:  # runs in the child between fork and exec
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    os.nice(CHILD_NICENESS)
 
 
 class EmbeddedBackend:
