@@ -47,11 +47,12 @@ class KioskScreen(Screen[None]):
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         """A screen coming back after the language changed shows the new language.
 
-        The first resume follows the mount at once, when every style was just applied: Textual would apply them all a
-        second time (~a quarter of the work of opening a screen), so that first pass is skipped (this handler runs
-        before ``Screen``'s).
+        The first resume of a screen pushed over another follows its mount at once, when every style was just
+        applied: Textual would apply them all a second time (~a quarter of the work of opening a menu or query
+        screen), so that pass is skipped (this handler runs before ``Screen``'s). The first screen of the app keeps it:
+        it was mounted while the app's theme and size were still being set.
         """
-        if self._shown_language is None:
+        if self._shown_language is None and len(self.app.screen_stack) > 2:
             event.refresh_styles = False
         elif self._shown_language != self.language:
             self.refresh(recompose=True)
