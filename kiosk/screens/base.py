@@ -52,8 +52,9 @@ class KioskScreen(Screen[None]):
         screen), so that pass is skipped (this handler runs before ``Screen``'s). The first screen of the app keeps it:
         it was mounted while the app's theme and size were still being set.
         """
-        if self._shown_language is None and len(self.app.screen_stack) > 2:
-            event.refresh_styles = False
+        if self._shown_language is None:
+            if len(self.app.screen_stack) > 2:
+                event.refresh_styles = False
         elif self._shown_language != self.language:
             self.refresh(recompose=True)
         self._shown_language = self.language
