@@ -7,8 +7,10 @@ seen, and the load average (the machine is shared). Usage: .venv/bin/python benc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -54,6 +56,9 @@ def one_run(tmux: str, kiosk: Path) -> tuple[float, float, float]:
         finally:
             subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True)
             time.sleep(0.3)
+            with contextlib.suppress(OSError, ValueError):  # a kiosk that ignored the hang-up is ended here
+                if b"kiosk" in Path(f"/proc/{pane_pid}/cmdline").read_bytes():
+                    os.kill(int(pane_pid), signal.SIGKILL)  # its embedded backend dies with it (PR_SET_PDEATHSIG)
     return attract, online, cpu
 
 
