@@ -54,6 +54,7 @@ from kiosk.services.staff_auth import LoginResult as StaffResult
 from kiosk.services.staff_auth import StaffLogin
 from kiosk.services.views import QuerySpec
 from kiosk.session import EndReason
+from kiosk.textual_fixes import CachedStylesheet, release_rendered_lines
 from kiosk.themes import THEMES, theme_name
 from kiosk_backend.identifiers import mask_name, mask_tail
 
@@ -104,6 +105,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self.set_reactive(KioskApp.high_contrast, ui.theme == "high-contrast")
         self.set_reactive(KioskApp.large_text, ui.large_text)
         self.theme = theme_name(self.high_contrast)
+        self.stylesheet = CachedStylesheet(variables=self.theme_variables)  # the theme refresh sets ours before parsing
         self._polling_fast = True
         self._ui_thread = 0
         self._monitor: CardMonitor | None = None
@@ -142,7 +144,7 @@ class KioskApp(App[None], inherit_bindings=False):
         for signum in (signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(signum, self.exit)
         self.push_screen(AttractScreen())
-        self._check_backend()
+        self.call_after_refresh(self._check_backend)  # after the first paint: the worker imports httpx (GIL)
         self._poll_timer = self.set_interval(STARTUP_POLL_S, self._check_backend)
         self.set_interval(1.0, self._tick_visit)
         if self.context.card_monitor is not None:
@@ -636,6 +638,7 @@ class KioskApp(App[None], inherit_bindings=False):
         self._idle_warning = None
         if then is not None:
             self._show(then)
+        release_rendered_lines()
 
     @work(thread=True, group="void")
     def _void(self, token: str) -> None:

@@ -10,9 +10,8 @@ from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
-from pydantic_settings import SettingsConfigDict
 
-from kiosk_backend.settings_files import OptionalPath, TomlFirstSettings, load_settings
+from kiosk_backend.settings_files import OptionalPath, SettingsConfigDict, TomlFirstSettings, load_settings
 
 ENV_PREFIX = "KIOSK_"
 APP_DIR_NAME = "shebao-kiosk"

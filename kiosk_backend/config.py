@@ -8,9 +8,8 @@ from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
-from pydantic_settings import SettingsConfigDict
 
-from kiosk_backend.settings_files import OptionalStr, TomlFirstSettings, load_settings
+from kiosk_backend.settings_files import OptionalStr, SettingsConfigDict, TomlFirstSettings, load_settings
 
 ENV_PREFIX = "KIOSK_BACKEND_"
 APP_DIR_NAME = "shebao-kiosk-backend"

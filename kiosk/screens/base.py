@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 class KioskScreen(Screen[None]):
     """A full screen of the kiosk; subclasses compose their body and a :class:`StatusBar`."""
 
+    _shown_language: Language | None = None  # the language of the last resume (None: never resumed yet)
+
     @property
     def kiosk(self) -> KioskApp:
         """The running kiosk app."""
@@ -43,9 +45,18 @@ class KioskScreen(Screen[None]):
         """The title and accessibility switches for this screen."""
         return TopBar(self.language)
 
-    def on_screen_resume(self) -> None:
-        """A screen coming back after the language changed shows the new language."""
-        if getattr(self, "_shown_language", self.language) != self.language:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """A screen coming back after the language changed shows the new language.
+
+        The first resume of a screen pushed over another follows its mount at once, when every style was just
+        applied: Textual would apply them all a second time (~a quarter of the work of opening a menu or query
+        screen), so that pass is skipped (this handler runs before ``Screen``'s). The first screen of the app keeps it:
+        it was mounted while the app's theme and size were still being set.
+        """
+        if self._shown_language is None:
+            if len(self.app.screen_stack) > 2:
+                event.refresh_styles = False
+        elif self._shown_language != self.language:
             self.refresh(recompose=True)
         self._shown_language = self.language
 

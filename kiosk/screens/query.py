@@ -6,6 +6,9 @@ with progress shown after 300 ms, and a failure shows what to do next with a cod
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
@@ -31,8 +34,12 @@ class QueryScreen(KioskScreen):
         self.spec = spec
         self.request = QueryRequest(period=spec.periods[0].key if spec.periods else None)
         self.view: QueryView | None = None
+        self._mounted = False
+        self._early: Callable[[], None] | None = None  # the first answer, if it came before the screen was mounted
 
     def compose(self) -> ComposeResult:
+        if not self._mounted:  # the citizen asked for it: the backend works while the screen is built
+            self._fetch(self.request)
         yield self.top_bar()
         with Vertical(id="query-body"):
             yield Static(tr(self.spec.title_key, self.language), id="query-title")
@@ -50,7 +57,12 @@ class QueryScreen(KioskScreen):
         yield self.status_bar()
 
     def on_mount(self) -> None:
-        self.load()
+        self._mounted = True
+        self.query_one("#query-error", Static).display = False
+        if self._early is not None:
+            self._early()
+        else:
+            self.query_one(BusyIndicator).start()
 
     def load(self) -> None:
         """Fetch the current request in a worker thread."""
@@ -65,14 +77,26 @@ class QueryScreen(KioskScreen):
         try:
             view = self.spec.load(request)
         except BackendUnavailable:
-            self.app.call_from_thread(self._show_error, "query.error.unavailable", "E-BK-002")
+            self.app.call_from_thread(
+                self._answer, functools.partial(self._show_error, "query.error.unavailable", "E-BK-002")
+            )
             return
         except BackendRejected as exc:
-            self.app.call_from_thread(self._show_error, "query.error.rejected", exc.code)
+            self.app.call_from_thread(
+                self._answer, functools.partial(self._show_error, "query.error.rejected", exc.code)
+            )
             return
-        self.app.call_from_thread(self._show, request, view)
+        self.app.call_from_thread(self._answer, functools.partial(self._show, request, view))
+
+    def _answer(self, show: Callable[[], None]) -> None:
+        """Show an answer now, or when the screen is mounted if it came first (UI thread)."""
+        if self._mounted:
+            show()
+        else:
+            self._early = show
 
     def _show_error(self, message_key: str, code: str) -> None:
+        self._early = None
         self.query_one(BusyIndicator).stop()
         message = tr(message_key, self.language) + "  " + tr("error.code", self.language, code=code)
         error = self.query_one("#query-error", Static)
@@ -82,6 +106,7 @@ class QueryScreen(KioskScreen):
     def _show(self, request: QueryRequest, view: QueryView) -> None:
         if request != self.request:  # the citizen already asked for something else
             return
+        self._early = None
         self.query_one(BusyIndicator).stop()
         self.view = view
         table = self.query_one(DataTable)

@@ -8,16 +8,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from kiosk.cardreader.emulator.card import VirtualCard, virtual_cards
 from kiosk.cardreader.emulator.inprocess import InProcessMonitor, VirtualReader
 from kiosk.cardreader.events import MonitorListener
-from kiosk.cardreader.monitor import ReaderMonitor
 from kiosk.cardreader.transport import CardTransport
 from kiosk_backend.demo_cards import DemoCard, DemoCards
 from kiosk_backend.identifiers import mask_name
 from kiosk_backend.schemas import DeviceStatus
+
+if TYPE_CHECKING:
+    from kiosk.cardreader.emulator.card import VirtualCard
 
 READER_SERVICE_DOWN = "E-CR-002"  # pcscd not running
 NO_READER = "E-CR-003"  # no reader attached
@@ -44,6 +45,8 @@ MonitorFactory = Callable[[MonitorListener], CardMonitor]
 
 def pcsc_monitor(listener: MonitorListener) -> CardMonitor:
     """The real PC/SC reader(s), supervised (survives pcscd restarts)."""
+    from kiosk.cardreader.monitor import ReaderMonitor  # pyscard: imported when the kiosk starts its monitor
+
     return ReaderMonitor(listener)
 
 
@@ -53,11 +56,15 @@ class DemoCardSlot:
 
     cards: DemoCards
     reader: VirtualReader = field(default_factory=VirtualReader)
-    _virtual: list[VirtualCard] = field(default_factory=list)
+    _virtual: list[VirtualCard] = field(default_factory=list)  # made on the first insertion (card crypto)
     _next: int = 0
 
-    def __post_init__(self) -> None:
-        self._virtual = virtual_cards(self.cards)
+    def _virtual_cards(self) -> list[VirtualCard]:
+        if not self._virtual:
+            from kiosk.cardreader.emulator.card import virtual_cards
+
+            self._virtual = virtual_cards(self.cards)
+        return self._virtual
 
     def monitor(self, listener: MonitorListener) -> CardMonitor:
         """The in-process monitor of this slot."""
@@ -65,16 +72,17 @@ class DemoCardSlot:
 
     def insert_next(self) -> DemoCard:
         """Put the next demo card in (after the last, start again)."""
-        index = self._next % len(self._virtual)
+        virtual = self._virtual_cards()
+        index = self._next % len(virtual)
         self._next += 1
-        self.reader.insert(self._virtual[index])
+        self.reader.insert(virtual[index])
         return self.cards.cards[index]
 
     def insert(self, card_id: str) -> DemoCard:
         """Put the demo card called ``card_id`` in."""
         for index, card in enumerate(self.cards.cards):
             if card.id == card_id:
-                self.reader.insert(self._virtual[index])
+                self.reader.insert(self._virtual_cards()[index])
                 return card
         raise KeyError(card_id)
 

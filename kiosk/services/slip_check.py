@@ -6,16 +6,17 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from kiosk.backend_client.protocol import Backend, BackendRejected, BackendUnavailable
-from kiosk.services.slip_verification import UnreadableSlip, verify_source
 from kiosk_backend.identifiers import mask_name
 from kiosk_backend.schemas import SlipDocument, SlipKeys
 from kiosk_backend.slips.checkcode import normalise_check_code
-from kiosk_backend.slips.payload import SlipPayload
 from kiosk_backend.slips.serial import is_valid_serial, normalise_serial
-from kiosk_backend.slips.verify import REASON_TEXT, STATUS_TEXT, Keyring, Verification
+
+if TYPE_CHECKING:  # the signature stack (cryptography, cbor2) is loaded with the first check, not at start
+    from kiosk_backend.slips.payload import SlipPayload
+    from kiosk_backend.slips.verify import Verification
 
 BEIJING = timezone(timedelta(hours=8))
 CheckStatus = Literal["genuine", "expired", "revoked", "invalid", "limited", "unavailable"]
@@ -43,6 +44,8 @@ class CheckAnswer:
 
     def text(self, language: Literal["zh", "en"]) -> str:
         """``真实有效：签名与内容核验一致`` in the language."""
+        from kiosk_backend.slips.verify import REASON_TEXT, STATUS_TEXT
+
         index = 0 if language == "zh" else 1
         status = (_EXTRA_STATUS.get(self.status) or STATUS_TEXT[self.status])[index]  # type: ignore[index]
         reason = {**REASON_TEXT, **_EXTRA_REASON}.get(self.reason, (self.reason, self.reason))[index]
@@ -126,6 +129,9 @@ class SlipChecker:
 
     def by_qr(self, text: str, now: datetime | None = None) -> CheckAnswer:
         """Offline: the signature under the backend's published keys (fresh if it answers, else the last copy)."""
+        from kiosk.services.slip_verification import UnreadableSlip, verify_source
+        from kiosk_backend.slips.verify import Keyring
+
         keys = self._published_keys()
         if keys is None:
             return CheckAnswer("unavailable", "no_keys", door="qr")

@@ -12,9 +12,6 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
 from kiosk.clock import Clock
 from kiosk.journal import Journal
 from kiosk.services.state_file import StateFile
@@ -123,6 +120,8 @@ def hash_passphrase(passphrase: str) -> str:
     """The argon2id hash to put into ``[staff] passphrase_hash``."""
     if len(passphrase) < 8:
         raise ValueError("the maintenance passphrase needs at least 8 characters")
+    from argon2 import PasswordHasher  # staff only: not on the kiosk's start path
+
     return PasswordHasher().hash(passphrase)
 
 
@@ -141,7 +140,6 @@ class PassphraseAuthenticator:
     ) -> None:
         self._hash = passphrase_hash
         self.lock = lock or StaffLockout(state, clock, journal, max_failures, lockout_s)
-        self._hasher = PasswordHasher()
 
     def lockout(self) -> StaffLogin | None:
         """The lock in force now, or None."""
@@ -154,8 +152,11 @@ class PassphraseAuthenticator:
         locked = self.lock.refuse_if_locked("passphrase")
         if locked is not None:
             return locked
+        from argon2 import PasswordHasher  # staff only: not on the kiosk's start path
+        from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
         try:
-            self._hasher.verify(self._hash, secret)
+            PasswordHasher().verify(self._hash, secret)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return self.lock.failed("passphrase")
         return self.lock.succeeded("maintenance", "passphrase")

@@ -1,4 +1,8 @@
-"""Progress for long operations: nothing for the first 300 ms, then a spinner with words."""
+"""Progress for long operations: nothing for the first 300 ms, then a spinner with words.
+
+The spinner (Textual's ``LoadingIndicator``, which repaints 16 times a second for as long as it is mounted) is mounted
+only while shown: hidden, it would keep every screen that has one repainting.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,6 @@ class BusyIndicator(Horizontal):
         self.display = False
 
     def compose(self) -> ComposeResult:
-        yield LoadingIndicator()
         yield Static(self._text, classes="busy-text")
 
     def start(self) -> None:
@@ -34,6 +37,9 @@ class BusyIndicator(Horizontal):
             self._timer.stop()
             self._timer = None
         self.display = False
+        self.query(LoadingIndicator).remove()
 
     def _show(self) -> None:
         self.display = True
+        if not self.query(LoadingIndicator):
+            self.mount(LoadingIndicator(), before=0)

@@ -63,7 +63,15 @@ async def test_backend_down_shows_out_of_service_then_recovers(clock: FakeClock)
     backend = FakeBackend(up=False)
     app = make_app(backend, clock, failures_before_out_of_service=1)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, OutOfServiceScreen) and text_of(app, "#status-state") != "")
+        # the body's Vertical mounts its children after the status bar has: wait for its last line, then check all
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, OutOfServiceScreen)
+                and text_of(app, "#status-state") != ""
+                and text_of(app, "#oos-code") != ""
+            ),
+        )
         assert text_of(app, "#oos-title") == "服务暂停"
         assert "无法连接社保业务系统" in text_of(app, "#oos-reason")
         assert text_of(app, "#oos-code") == "故障代码 E-BK-001"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from kiosk.cardreader.emulator.card import VirtualCard
 from kiosk.cardreader.errors import CardRemoved, NoCard
 from kiosk.cardreader.events import MonitorListener
 
-SlotListener = Callable[[VirtualCard | None], None]
+if TYPE_CHECKING:  # the card emulator (and its crypto) is loaded with the first card, not with the reader
+    from kiosk.cardreader.emulator.card import VirtualCard
+
+SlotListener = Callable[["VirtualCard | None"], None]
 
 
 class VirtualReader:
