@@ -19,6 +19,7 @@ from kiosk.i18n import tr
 from kiosk.screens.base import CardlessScreen
 from kiosk.services.card_services import LossReport
 from kiosk.services.citizen import Notice
+from kiosk.services.demo_sms import DemoSms
 from kiosk.widgets.busy import BusyIndicator
 from kiosk.widgets.keypad import Keypad
 
@@ -128,11 +129,21 @@ class LossReportScreen(CardlessScreen):
 
     # ------------------------------------------------------------ demo SMS
     def _show_demo_sms(self) -> None:
+        if self.context.demo_sms is not None and self.query("#loss-demo-sms"):
+            self._read_demo_sms()
+
+    @work(thread=True, exclusive=True, group="demo-sms")
+    def _read_demo_sms(self) -> None:
+        """The outbox is a file: read it off the UI thread."""
         inbox = self.context.demo_sms
+        if inbox is not None:
+            messages = inbox.since(self._sms_mark)
+            self.app.call_from_thread(self._put_demo_sms, messages)
+
+    def _put_demo_sms(self, messages: list[DemoSms]) -> None:
         shown = self.query("#loss-demo-sms")
-        if inbox is None or not shown:
+        if not self.shown or not shown:
             return
-        messages = inbox.since(self._sms_mark)
         lines = [tr("loss.demo_sms", self.language)]
         lines += [f"{m.to_masked}：{m.text}" for m in messages[-3:]]
         shown.first(Static).update("\n".join(lines) if messages else "")

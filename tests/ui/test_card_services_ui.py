@@ -5,28 +5,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static
 
 from kiosk.app import KioskApp
 from kiosk.backend_client.protocol import BackendUnavailable
-from kiosk.config import KioskSettings
 from kiosk.context import KioskContext
-from kiosk.runtime import kiosk_context
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.menu import MenuScreen
 from kiosk.screens.message import MessageScreen
 from kiosk.screens.pin import PinScreen
 from kiosk.screens.pin_change import PinChangeScreen
 from kiosk.screens.unlock import UnlockScreen
-from kiosk.services import card_services
 from kiosk.services.citizen import Notice
 from kiosk.services.pin_change import PinChangeOutcome, PinChangeResult
 from kiosk_backend.demo_cards import load_demo_cards
-from tests.helpers import FakeClock
+from tests.ui.pilot import demo_context, text, wait_for
 
 SIZE = (100, 32)
 CARDS = load_demo_cards()
@@ -35,26 +30,8 @@ NEW_PIN = "395172"
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KioskContext]:
-    home = tmp_path_factory.mktemp("home")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HOME", str(home))
-    mp.setattr(card_services, "RETRY_DELAYS_S", (0.05, 0.05))
-    with kiosk_context(KioskSettings(data_dir=Path(home) / "data"), demo=True, clock=FakeClock()) as context:
+    with demo_context(tmp_path_factory) as context:
         yield context
-    mp.undo()
-
-
-async def wait_for(pilot: Pilot[None], condition: object, timeout_s: float = 30.0) -> None:
-    for _ in range(int(timeout_s / 0.05)):
-        if callable(condition) and condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting; screen is {type(pilot.app.screen).__name__}: {text(pilot.app)}")
-
-
-def text(app: object) -> str:
-    assert isinstance(app, KioskApp)
-    return "\n".join(str(w.render()) for w in app.screen.query(Static))
 
 
 async def insert_and_type_pin(pilot: Pilot[None], app: KioskApp, card_id: str, pin: str) -> None:

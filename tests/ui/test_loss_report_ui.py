@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from kiosk.app import KioskApp
 from kiosk.backend_client.protocol import BackendUnavailable
-from kiosk.config import KioskSettings
 from kiosk.context import KioskContext
-from kiosk.runtime import kiosk_context
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.loss_report import LossReportScreen
 from kiosk.screens.menu import MenuScreen
@@ -25,10 +22,9 @@ from kiosk.screens.message import MessageScreen
 from kiosk.screens.pin import PinScreen
 from kiosk.screens.pin_change import PinChangeScreen
 from kiosk.screens.unlock import UnlockScreen
-from kiosk.services import card_services
 from kiosk_backend.demo_cards import load_demo_cards
 from kiosk_backend.identifiers import ssn_check_char
-from tests.helpers import FakeClock
+from tests.ui.pilot import demo_context, text, wait_for
 
 SIZE = (100, 32)
 CARDS = load_demo_cards()
@@ -36,26 +32,8 @@ CARDS = load_demo_cards()
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KioskContext]:
-    home = tmp_path_factory.mktemp("home")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HOME", str(home))
-    mp.setattr(card_services, "RETRY_DELAYS_S", (0.05, 0.05))
-    with kiosk_context(KioskSettings(data_dir=Path(home) / "data"), demo=True, clock=FakeClock()) as context:
+    with demo_context(tmp_path_factory) as context:
         yield context
-    mp.undo()
-
-
-async def wait_for(pilot: Pilot[None], condition: object, timeout_s: float = 30.0) -> None:
-    for _ in range(int(timeout_s / 0.05)):
-        if callable(condition) and condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting; screen is {type(pilot.app.screen).__name__}: {text(pilot.app)}")
-
-
-def text(app: object) -> str:
-    assert isinstance(app, KioskApp)
-    return "\n".join(str(w.render()) for w in app.screen.query(Static) if w.display)
 
 
 def typing_into(app: KioskApp, field_id: str) -> bool:
@@ -75,6 +53,15 @@ async def identify(pilot: Pilot[None], app: KioskApp, ssn: str, name: str) -> No
         await wait_for(pilot, lambda: isinstance(app.screen, LossReportScreen))
     await wait_for(pilot, lambda: loss_screen(app).step == "identity" and typing_into(app, "loss-ssn"))
     await pilot.press(*ssn.lower(), "enter", *name, "enter")
+
+
+async def to_confirmation(pilot: Pilot[None], app: KioskApp, ssn: str, name: str, mark: int) -> None:
+    """From the attract screen through the ID step and the SMS code (read from the outbox after ``mark``)."""
+    context = app.context
+    await wait_for(pilot, lambda: app.in_service)
+    await identify(pilot, app, ssn, name)
+    await wait_for(pilot, lambda: last_code(context, mark) is not None and typing_into(app, "loss-code"))
+    await pilot.press(*str(last_code(context, mark)), "enter")
 
 
 def last_code(context: KioskContext, mark: int) -> str | None:
@@ -163,10 +150,7 @@ async def test_a_card_already_lost_is_not_reported_again(demo: KioskContext, car
     assert demo.demo_sms is not None
     mark = demo.demo_sms.mark()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.in_service)
-        await identify(pilot, app, person.ssn, person.name)
-        await wait_for(pilot, lambda: last_code(demo, mark) is not None and typing_into(app, "loss-code"))
-        await pilot.press(*str(last_code(demo, mark)), "enter")
+        await to_confirmation(pilot, app, person.ssn, person.name, mark)
         await wait_for(pilot, lambda: says in text(app))
         assert "1 确认挂失" not in text(app)
         await pilot.press("1")  # nothing to confirm
@@ -182,10 +166,7 @@ async def test_backend_never_confirms_then_a_card_goes_in(demo: KioskContext) ->
     assert demo.demo_sms is not None
     mark = demo.demo_sms.mark()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.in_service)
-        await identify(pilot, app, person.ssn, person.name)
-        await wait_for(pilot, lambda: last_code(demo, mark) is not None and typing_into(app, "loss-code"))
-        await pilot.press(*str(last_code(demo, mark)), "enter")
+        await to_confirmation(pilot, app, person.ssn, person.name, mark)
         await wait_for(pilot, lambda: "1 确认挂失" in text(app))
         real = demo.backend.confirm_loss_report
 
