@@ -18,6 +18,7 @@ from kiosk_backend.api.limits import BodySizeLimit
 from kiosk_backend.config import BackendSettings, load_backend_settings
 from kiosk_backend.db import make_engine, read_only
 from kiosk_backend.errors import install_error_handlers
+from kiosk_backend.fastdb import make_fastdb
 from kiosk_backend.services.notifications import redeliver_forever
 from kiosk_backend.services.server_secret import LazySecret
 from kiosk_backend.services.sms import make_gateway
@@ -38,6 +39,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweep.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sweep
+        await app.state.fastdb.close()
 
 
 def create_app(settings: BackendSettings) -> FastAPI:
@@ -46,6 +48,7 @@ def create_app(settings: BackendSettings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url(), settings.database.pool_size)
     app.state.read_engine = read_only(app.state.engine)
+    app.state.fastdb = make_fastdb(app.state.engine, settings.database.pool_size)
     app.state.kiosk_cache = KioskTokenCache()
     app.state.sms_gateway = make_gateway(settings)
     app.state.loss_secret = LazySecret(settings.loss_report_secret_path())

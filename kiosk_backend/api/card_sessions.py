@@ -3,34 +3,51 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from kiosk_backend.api.deps import request_session
-from kiosk_backend.api.idempotency import Idempotent, run_idempotent
+from kiosk_backend.api.idempotency import Idempotent, run_idempotent_fast
 from kiosk_backend.config import BackendSettings
+from kiosk_backend.models import Card
 from kiosk_backend.schemas import CardChallenge, CardChallengeRequest, CardSession, CardSessionRequest
 from kiosk_backend.services import card_sessions
+from kiosk_backend.services.card_status import effective_status
 
 router = APIRouter(prefix="/card-sessions", tags=["card sessions"])
 
-# The login is two POSTs per card insertion, the busiest writes: each opens its session inside the endpoint's one
-# worker thread (a generator dependency would cost two more thread hops, to enter and to close it); a lapse it
-# records sends its SMS once the session is closed, as with every other route.
+# The login is two POSTs per card insertion, the busiest writes: async routes on kiosk_backend.fastdb (no worker
+# thread, a few round trips each).
 
 
 @router.post("/challenge", response_model=CardChallenge)
-def challenge(body: CardChallengeRequest, idem: Idempotent, request: Request) -> Response:
+async def challenge(body: CardChallengeRequest, idem: Idempotent, request: Request) -> Response:
     """A one-time challenge for INTERNAL AUTHENTICATE (valid 60 s, one use)."""
-    settings: BackendSettings = request.app.state.settings
-    with request_session(request) as db:
-        return run_idempotent(
-            db, idem, lambda: card_sessions.issue_challenge(db, idem.kiosk_id, body, settings.card.challenge_ttl_s)
-        )
+    ttl_s = request.app.state.settings.card.challenge_ttl_s
+    return await run_idempotent_fast(
+        request.app.state.fastdb, idem, lambda tx: card_sessions.issue_challenge(tx, idem.kiosk_id, body, ttl_s)
+    )
 
 
 @router.post("", response_model=CardSession)
-def open_session(body: CardSessionRequest, idem: Idempotent, request: Request) -> Response:
+async def open_session(body: CardSessionRequest, idem: Idempotent, request: Request) -> Response:
     """Check the card's cryptogram and identity; a citizen token scoped to the person and this kiosk."""
     settings: BackendSettings = request.app.state.settings
+
+    async def record_lapse(card_pk: int) -> None:
+        await run_in_threadpool(_record_lapse, request, card_pk)
+
+    return await run_idempotent_fast(
+        request.app.state.fastdb,
+        idem,
+        lambda tx: card_sessions.open_session(tx, idem.kiosk_id, body, settings.card, record_lapse),
+    )
+
+
+def _record_lapse(request: Request, card_pk: int) -> None:
+    """A lapsed temporary loss turns back to normal (history + SMS), committed on its own."""
     with request_session(request) as db:
-        return run_idempotent(db, idem, lambda: card_sessions.open_session(db, idem.kiosk_id, body, settings.card))
+        card = db.get(Card, card_pk)
+        if card is not None:
+            effective_status(db, card)
+            db.commit()

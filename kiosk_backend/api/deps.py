@@ -12,12 +12,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from kiosk_backend.clock import aware, utcnow
+from kiosk_backend.clock import utcnow
 from kiosk_backend.errors import ApiError
-from kiosk_backend.models import CitizenSession
+from kiosk_backend.services.citizen_sessions import SESSION_BY_HASH, Citizen, SessionProbe
 from kiosk_backend.services.kiosks import kiosk_for_token
 from kiosk_backend.services.notifications import PENDING_FLAG, deliver_quietly
 from kiosk_backend.tokens import token_hash
@@ -113,52 +113,25 @@ def _lookup_kiosk(engine: Engine, token: str) -> tuple[str, str] | None:
 KioskAuth = Annotated[KioskIdentity, Depends(require_kiosk)]
 
 
-@dataclass(frozen=True)
-class Citizen:
-    """The person a citizen token is scoped to, at the kiosk that opened it."""
-
-    person_id: int
-    card_pk: int
-    kiosk_id: str
-    scope: str
-    role: str
-    token_hash: str
-
-
 CitizenToken = Annotated[str | None, Depends(_citizen)]
 
 
-_SESSION_BY_HASH = select(  # built once: building a statement costs more than running it
-    CitizenSession.person_id,
-    CitizenSession.card_pk,
-    CitizenSession.kiosk_id,
-    CitizenSession.scope,
-    CitizenSession.role,
-    CitizenSession.expires_at,
-    CitizenSession.ended_at,
-).where(CitizenSession.token_hash == bindparam("token_hash"))
+def session_probe(kiosk_id: str, token: str | None) -> SessionProbe:
+    """The presented citizen token, to be checked as of now; 401 when none was presented."""
+    if not token:
+        raise ApiError(401, "citizen_token_required", f"a citizen session token is required ({CITIZEN_HEADER})")
+    return SessionProbe(token_hash(token), kiosk_id, utcnow())
 
 
 def citizen_for_token(db: Session, kiosk_id: str, token: str | None, full_scope: bool) -> Citizen:
-    """The citizen of a live token opened at this kiosk.
+    """The citizen of a live token opened at this kiosk (:meth:`SessionProbe.citizen` gives the 401 / 403).
 
-    401 without a live token, 403 when it was opened at another kiosk or (``full_scope``) when it is unlock-only.
     State-changing routes call this inside their idempotent action, so a replay never depends on the session's
     state after the first answer (e.g. a loss report that turned the session unlock-only).
     """
-    if not token:
-        raise ApiError(401, "citizen_token_required", f"a citizen session token is required ({CITIZEN_HEADER})")
-    hashed = token_hash(token)
-    row = db.connection().execute(_SESSION_BY_HASH, {"token_hash": hashed}).first()
-    if row is None:
-        raise ApiError(401, "citizen_token_invalid", "the citizen session token is not valid")
-    if row.ended_at is not None or aware(row.expires_at) <= utcnow():
-        raise ApiError(401, "citizen_session_expired", "the citizen session has ended; insert the card again")
-    if row.kiosk_id != kiosk_id:
-        raise ApiError(403, "citizen_session_other_kiosk", "this citizen session belongs to another kiosk")
-    if full_scope and row.scope != "full":
-        raise ApiError(403, "card_reported_lost", "the card is reported lost: only 解挂 (unlock) is possible")
-    return Citizen(row.person_id, row.card_pk, row.kiosk_id, row.scope, row.role, hashed)
+    probe = session_probe(kiosk_id, token)
+    row = db.connection().execute(SESSION_BY_HASH, {"token_hash": probe.token_hash}).first()
+    return probe.citizen(row, full_scope)
 
 
 def require_citizen_any_scope(kiosk: KioskAuth, db: DbSession, token: CitizenToken) -> Citizen:

@@ -9,10 +9,11 @@ the winner's stored answer — the request takes effect once, on SQLite and Post
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 from kiosk_backend.api.deps import KioskAuth
 from kiosk_backend.clock import utcnow
 from kiosk_backend.errors import ApiError, error_body_json
+from kiosk_backend.fastdb import FastDb, Query, Transaction, UniqueViolation
 from kiosk_backend.models import IdempotencyRecord
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -67,18 +69,22 @@ _LOOKUP = select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code, 
     IdempotencyRecord.kiosk_id == bindparam("kiosk_id"), IdempotencyRecord.key == bindparam("key")
 )
 _INSERT = insert(IdempotencyRecord)
+_RECORD_COLUMNS = ("kiosk_id", "key", "request_hash", "status_code", "response_body", "created_at")
+_LOOKUP_FAST = Query(_LOOKUP)
+_INSERT_FAST = Query(insert(IdempotencyRecord).values({name: bindparam(name) for name in _RECORD_COLUMNS}))
 
 
 def _stored(db: Session, idem: IdempotentRequest) -> Row[str, int, str] | None:
     return db.connection().execute(_LOOKUP, {"kiosk_id": idem.kiosk_id, "key": idem.key}).first()
 
 
-def _replay(record: Row[str, int, str], idem: IdempotentRequest) -> Response:
-    if record.request_hash != idem.request_hash:
+def _replay(record: Row[str, int, str] | Sequence[object], idem: IdempotentRequest) -> Response:
+    request_hash, status_code, response_body = record
+    if request_hash != idem.request_hash:
         raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
     return Response(
-        content=record.response_body,
-        status_code=record.status_code,
+        content=str(response_body),
+        status_code=int(str(status_code)),
         media_type="application/json",
         headers={REPLAY_HEADER: "true"},
     )
@@ -133,6 +139,37 @@ def _wait_for_winner(db: Session, idem: IdempotentRequest, timeout_s: float = 5.
             return record
         db.rollback()
         time.sleep(0.05)
+
+
+async def run_idempotent_fast(
+    db: FastDb, idem: IdempotentRequest, action: Callable[[Transaction], Awaitable[BaseModel]]
+) -> Response:
+    """:func:`run_idempotent` for the login, on :mod:`kiosk_backend.fastdb`: same table, same answers.
+
+    One round trip fewer: the key is not looked up first. A replay runs the action again in a transaction that
+    cannot commit (the stored key conflicts), so it is rolled back and the stored answer is returned — the action
+    must keep all its effects in the transaction (the login does).
+    """
+    key = {"kiosk_id": idem.kiosk_id, "key": idem.key}
+    try:
+        async with db.transaction() as tx:
+            try:
+                result = await action(tx)
+                status, body = 200, result.model_dump_json()
+            except ApiError as exc:  # an answer too: stored, and what the action wrote before it is kept
+                status, body = exc.status, error_body_json(exc.code, exc.message)
+            record = {**key, "request_hash": idem.request_hash, "status_code": status, "response_body": body}
+            await tx.all(_INSERT_FAST, {**record, "created_at": utcnow()})
+    except UniqueViolation:  # stored before (a replay) or by a concurrent duplicate: ours is undone, answer with theirs
+        deadline = time.monotonic() + 5.0
+        while (stored := await db.first(_LOOKUP_FAST, key)) is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if stored is None:
+            raise ApiError(409, "idempotency_conflict", "a request with this key is in progress; retry") from None
+        return _replay(stored, idem)
+    if status != 200:
+        raise ApiError(status, *_code_message(body))
+    return Response(content=body, status_code=status, media_type="application/json")
 
 
 def _code_message(body: str) -> tuple[str, str]:

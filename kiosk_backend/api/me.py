@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
@@ -11,8 +12,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from kiosk_backend.api.deps import Citizen, CitizenToken, KioskAuth, KioskIdentity, citizen_for_token
+from kiosk_backend.api.deps import CitizenToken, KioskAuth, KioskIdentity, citizen_for_token, session_probe
 from kiosk_backend.errors import ApiError
+from kiosk_backend.fastdb import FastDb
 from kiosk_backend.schemas import (
     BenefitPaymentPage,
     Benefits,
@@ -30,6 +32,7 @@ from kiosk_backend.schemas import (
     Transfers,
 )
 from kiosk_backend.services import queries
+from kiosk_backend.services.citizen_sessions import Citizen, SessionProbe
 
 router = APIRouter(prefix="/me", tags=["personal queries"])
 
@@ -57,6 +60,13 @@ def _query(
     return Response(content=answer.model_dump_json(), media_type="application/json")
 
 
+def _probe(request: Request, kiosk: KioskIdentity, token: str | None) -> tuple[FastDb, SessionProbe]:
+    """The busiest queries (enrolments, contributions, medical account) run async on :mod:`kiosk_backend.fastdb`,
+    check the token in their first statement and build the JSON from the rows (tests check it against the response
+    model on both databases)."""
+    return request.app.state.fastdb, session_probe(kiosk.id, token)
+
+
 def _periods(from_period: int | None, to_period: int | None) -> None:
     for value in (from_period, to_period):
         if value is not None and not 1 <= value % 100 <= 12:
@@ -77,13 +87,14 @@ def me(kiosk: KioskAuth, token: CitizenToken, request: Request) -> Response:
 
 
 @router.get("/enrolments", response_model=Enrolments)
-def enrolments(kiosk: KioskAuth, token: CitizenToken, request: Request) -> Response:
+async def enrolments(kiosk: KioskAuth, token: CitizenToken, request: Request) -> Response:
     """个人参保信息查询."""
-    return _query(request, kiosk, token, lambda db, citizen: queries.enrolments(db, citizen.person_id))
+    db, probe = _probe(request, kiosk, token)
+    return Response(await queries.enrolments(db, probe), media_type="application/json")
 
 
 @router.get("/contributions", response_model=ContributionPage)
-def contributions(
+async def contributions(
     kiosk: KioskAuth,
     token: CitizenToken,
     request: Request,
@@ -94,13 +105,10 @@ def contributions(
     offset: Offset = 0,
 ) -> Response:
     """个人缴费信息查询 (补缴 with ``kind=supplementary``), newest month first."""
-    return _query(
-        request,
-        kiosk,
-        token,
-        lambda db, citizen: queries.contributions(db, citizen.person_id, from_period, to_period, kind, limit, offset),
-        validate=lambda: _periods(from_period, to_period),
-    )
+    db, probe = _probe(request, kiosk, token)
+    validate = functools.partial(_periods, from_period, to_period)
+    answer = await queries.contributions(db, probe, validate, from_period, to_period, kind, limit, offset)
+    return Response(answer, media_type="application/json")
 
 
 @router.get("/card", response_model=CardInfo)
@@ -110,7 +118,7 @@ def card(kiosk: KioskAuth, token: CitizenToken, request: Request) -> Response:
 
 
 @router.get("/medical-account", response_model=MedicalAccountPage)
-def medical_account(
+async def medical_account(
     kiosk: KioskAuth,
     token: CitizenToken,
     request: Request,
@@ -120,13 +128,10 @@ def medical_account(
     offset: Offset = 0,
 ) -> Response:
     """职工医疗保险个人账户余额 + 明细查询."""
-    return _query(
-        request,
-        kiosk,
-        token,
-        lambda db, citizen: queries.medical_account(db, citizen.person_id, date_from, date_to, limit, offset),
-        validate=lambda: _dates(date_from, date_to),
-    )
+    db, probe = _probe(request, kiosk, token)
+    validate = functools.partial(_dates, date_from, date_to)
+    answer = await queries.medical_account(db, probe, validate, date_from, date_to, limit, offset)
+    return Response(answer, media_type="application/json")
 
 
 @router.get("/pension-account", response_model=PensionAccount)

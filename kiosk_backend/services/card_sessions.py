@@ -14,145 +14,142 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session
 
 from kiosk_backend.cardcrypto import derive_card_key, internal_authenticate
 from kiosk_backend.clock import aware, utcnow
 from kiosk_backend.config import CardSettings
 from kiosk_backend.errors import ApiError
+from kiosk_backend.fastdb import Query, Transaction
 from kiosk_backend.identifiers import mask_ssn
-from kiosk_backend.models import Card, CardChallengeRecord, CitizenSession, Person, Staff
+from kiosk_backend.models import AuditEntry, Card, CardChallengeRecord, CitizenSession, Person, Staff
 from kiosk_backend.schemas import CardChallenge, CardChallengeRequest, CardSession, CardSessionRequest
-from kiosk_backend.services.audit import audit
-from kiosk_backend.services.card_status import effective_status, loss_lapsed
+from kiosk_backend.services.card_status import loss_lapsed
 from kiosk_backend.tokens import new_token, token_hash
 
 CARD_ID_COMPARED = 24  # hex digits of 卡识别码 compared with the record (all but the 4-byte MAC)
 
+# The login is two POSTs per card insertion, the busiest writes of the service: its statements run on the driver
+# (kiosk_backend.fastdb), a handful of round trips each.
 
-# The login's statements, built once (building a statement costs more than running it); Core where no ORM object
-# is needed. The login is two POSTs per card insertion, the busiest writes of the service.
-_CARD_BY_ATR = select(Card.id, Card.card_id, Card.status).where(Card.atr == bindparam("atr"))
-_INSERT_CHALLENGE = insert(CardChallengeRecord)
-_BURN = (
-    update(CardChallengeRecord)
-    .where(
-        CardChallengeRecord.id == bindparam("b_challenge_id"),
-        CardChallengeRecord.kiosk_id == bindparam("b_kiosk_id"),
-        CardChallengeRecord.used_at.is_(None),
-    )
-    .values(used_at=bindparam("b_now"))
-    .returning(CardChallengeRecord.card_pk, CardChallengeRecord.challenge, CardChallengeRecord.expires_at)
-)
-_CHALLENGE_OWNER = select(CardChallengeRecord.kiosk_id).where(CardChallengeRecord.id == bindparam("challenge_id"))
-_CARD_HOLDER = (  # card, holder and staff flag in one round trip (columns: the ORM card only if a loss lapsed)
+
+def _insert(model: type, names: tuple[str, ...]) -> Query:
+    return Query(insert(model).values({name: bindparam(name) for name in names}))
+
+
+_CARD_BY_ATR = Query(select(Card.id, Card.card_id, Card.status).where(Card.atr == bindparam("atr")))
+_INSERT_CHALLENGE = _insert(CardChallengeRecord, ("id", "kiosk_id", "card_pk", "challenge", "expires_at"))
+_CHALLENGE_AND_HOLDER = Query(  # the challenge, its card and holder (and staff flag): one round trip, no lock
     select(
+        CardChallengeRecord.kiosk_id,
+        CardChallengeRecord.challenge,
+        CardChallengeRecord.expires_at,
+        CardChallengeRecord.used_at,
         Card.id,
         Card.atr,
         Card.card_no,
         Card.status,
         Card.loss_expires_at,
-        Person.id.label("person_id"),
+        Person.id,
         Person.ssn,
         Person.name,
-        Staff.active.label("staff_active"),
+        Staff.active,
     )
+    .join(Card, Card.id == CardChallengeRecord.card_pk)
     .join(Person, Person.id == Card.person_id)
     .outerjoin(Staff, Staff.person_id == Person.id)
-    .where(Card.id == bindparam("card_pk"))
+    .where(CardChallengeRecord.id == bindparam("challenge_id"))
 )
-_INSERT_SESSION = insert(CitizenSession)
+_BURN = Query(  # compare-and-set: of two concurrent uses of one challenge only one passes
+    update(CardChallengeRecord)
+    .where(CardChallengeRecord.id == bindparam("b_challenge_id"), CardChallengeRecord.used_at.is_(None))
+    .values(used_at=bindparam("b_now"))
+    .returning(CardChallengeRecord.id)
+)
+_CARD_STATUS = Query(select(Card.status).where(Card.id == bindparam("card_pk")))
+_INSERT_SESSION = _insert(
+    CitizenSession,
+    ("token_hash", "person_id", "card_pk", "kiosk_id", "scope", "role", "created_at", "expires_at", "ended_at"),
+)
+_AUDIT = _insert(AuditEntry, ("at", "kiosk_id", "person_id", "action", "outcome", "detail"))
 
 
-def issue_challenge(db: Session, kiosk_id: str, request: CardChallengeRequest, ttl_s: int) -> CardChallenge:
+async def issue_challenge(tx: Transaction, kiosk_id: str, request: CardChallengeRequest, ttl_s: int) -> CardChallenge:
     """Store and return a one-time challenge for the card with this ATR and 卡识别码."""
-    connection = db.connection()
-    card = connection.execute(_CARD_BY_ATR, {"atr": request.atr}).first()
-    if card is None or card.card_id[:CARD_ID_COMPARED] != request.card_id[:CARD_ID_COMPARED]:
+    card = await tx.first(_CARD_BY_ATR, {"atr": request.atr})
+    if card is None or card[1][:CARD_ID_COMPARED] != request.card_id[:CARD_ID_COMPARED]:
         raise ApiError(404, "card_unknown", "this card is not on record")
-    if card.status == "cancelled":
+    if card[2] == "cancelled":
         raise ApiError(403, "card_cancelled", "this card has been cancelled; please apply for a new one")
     record = {
         "id": secrets.token_hex(16),
         "kiosk_id": kiosk_id,
-        "card_pk": card.id,
+        "card_pk": card[0],
         "challenge": secrets.token_bytes(16).hex().upper(),
         "expires_at": utcnow() + timedelta(seconds=ttl_s),
     }
-    connection.execute(_INSERT_CHALLENGE, record)
+    await tx.all(_INSERT_CHALLENGE, record)
     return CardChallenge(challenge_id=record["id"], challenge=record["challenge"], expires_at=record["expires_at"])
 
 
-def _burn(db: Session, kiosk_id: str, challenge_id: str) -> tuple[int, str]:
-    """Mark the challenge used, atomically, and return its (card, challenge): a challenge never passes twice.
+async def _audit(tx: Transaction, outcome: str, kiosk_id: str, person_id: int, detail: str) -> None:
+    entry = {"action": "card_login", "outcome": outcome, "detail": detail[:200]}
+    await tx.all(_AUDIT, {"at": utcnow(), "kiosk_id": kiosk_id, "person_id": person_id, **entry})
 
-    One ``UPDATE … RETURNING`` round trip on the good path.
+
+async def open_session(
+    tx: Transaction,
+    kiosk_id: str,
+    request: CardSessionRequest,
+    settings: CardSettings,
+    record_lapse: Callable[[int], Awaitable[None]],
+) -> CardSession:
+    """Verify the cryptogram and identity, then open a citizen session.
+
+    The challenge is burnt even when the login then fails. ``record_lapse(card_pk)`` turns a lapsed temporary loss
+    back to normal in its own transaction (a fact of time, not of this login); it runs before this transaction
+    writes anything, so SQLite's single writer never waits on itself.
     """
-    now = utcnow()
-    connection = db.connection()
-    burnt = connection.execute(_BURN, {"b_challenge_id": challenge_id, "b_kiosk_id": kiosk_id, "b_now": now}).first()
-    if burnt is None:
-        owner = connection.execute(_CHALLENGE_OWNER, {"challenge_id": challenge_id}).scalar_one_or_none()
-        if owner != kiosk_id:
-            raise ApiError(401, "challenge_unknown", "unknown login challenge; start again")
-        raise ApiError(401, "challenge_used", "this login challenge was already used; start again")
-    if aware(burnt.expires_at) <= now:
-        raise ApiError(401, "challenge_expired", "the login challenge expired; start again")
-    return int(burnt.card_pk), str(burnt.challenge)
-
-
-def open_session(db: Session, kiosk_id: str, request: CardSessionRequest, settings: CardSettings) -> CardSession:
-    """Verify the cryptogram and identity, then open a citizen session."""
     issuer_key = settings.issuer_key_bytes()
     if issuer_key is None:
         raise ApiError(503, "issuer_key_missing", "card logins are not configured on this backend")
-    card_pk, challenge = _burn(db, kiosk_id, request.challenge_id)
-    card = db.connection().execute(_CARD_HOLDER, {"card_pk": card_pk}).first()
-    if card is None:
-        raise ApiError(404, "card_unknown", "this card is not on record")
-    expected = internal_authenticate(derive_card_key(issuer_key, bytes.fromhex(card.atr)), bytes.fromhex(challenge))
-    if not hmac.compare_digest(expected.hex().upper(), request.cryptogram):
-        audit(db, "card_login", "bad_cryptogram", kiosk_id, card.person_id, f"card …{card.card_no[-4:]}")
-        raise ApiError(401, "card_auth_failed", "the card could not be authenticated")
-    if request.ssn != card.ssn or request.card_no != card.card_no:
-        audit(db, "card_login", "identity_mismatch", kiosk_id, card.person_id, f"card …{card.card_no[-4:]}")
-        raise ApiError(403, "card_mismatch", "the card's data do not match the records")
+    found = await tx.first(_CHALLENGE_AND_HOLDER, {"challenge_id": request.challenge_id})
+    if found is None or found[0] != kiosk_id:
+        raise ApiError(401, "challenge_unknown", "unknown login challenge; start again")
+    _, challenge, expires_at, used_at, card_pk, atr, card_no, status, loss_expires, person_id, ssn, name, staff = found
+    if used_at is not None:
+        raise ApiError(401, "challenge_used", "this login challenge was already used; start again")
     now = utcnow()
-    status = card.status
-    if loss_lapsed(card.status, card.loss_expires_at, now):  # turned back to normal, recorded as a system change
-        record = db.get(Card, card_pk)
-        assert record is not None
-        status = effective_status(db, record, now)
+    expected = internal_authenticate(derive_card_key(issuer_key, bytes.fromhex(atr)), bytes.fromhex(challenge))
+    authentic = hmac.compare_digest(expected.hex().upper(), request.cryptogram)
+    same_identity = request.ssn == ssn and request.card_no == card_no
+    fresh = aware(expires_at) > now
+    if fresh and authentic and same_identity and loss_lapsed(status, loss_expires, now):
+        await record_lapse(card_pk)
+        status = (await tx.first(_CARD_STATUS, {"card_pk": card_pk}) or (status,))[0]
+    if await tx.first(_BURN, {"b_challenge_id": request.challenge_id, "b_now": now}) is None:
+        raise ApiError(401, "challenge_used", "this login challenge was already used; start again")
+    if not fresh:
+        raise ApiError(401, "challenge_expired", "the login challenge expired; start again")
+    if not authentic:
+        await _audit(tx, "bad_cryptogram", kiosk_id, person_id, f"card …{card_no[-4:]}")
+        raise ApiError(401, "card_auth_failed", "the card could not be authenticated")
+    if not same_identity:
+        await _audit(tx, "identity_mismatch", kiosk_id, person_id, f"card …{card_no[-4:]}")
+        raise ApiError(403, "card_mismatch", "the card's data do not match the records")
     if status == "cancelled":
         raise ApiError(403, "card_cancelled", "this card has been cancelled; please apply for a new one")
     scope = "full" if status == "normal" else "unlock_only"
-    role = "staff" if card.staff_active else "citizen"
+    role = "staff" if staff else "citizen"
     token = new_token()
     expires = now + timedelta(seconds=settings.session_ttl_s)
-    db.connection().execute(
+    session = {"person_id": person_id, "card_pk": card_pk, "kiosk_id": kiosk_id, "scope": scope, "role": role}
+    await tx.all(
         _INSERT_SESSION,
-        {
-            "token_hash": token_hash(token),
-            "person_id": card.person_id,
-            "card_pk": card.id,
-            "kiosk_id": kiosk_id,
-            "scope": scope,
-            "role": role,
-            "created_at": now,
-            "expires_at": expires,
-            "ended_at": None,
-        },
+        {**session, "token_hash": token_hash(token), "created_at": now, "expires_at": expires, "ended_at": None},
     )
-    audit(db, "card_login", "ok" if scope == "full" else "unlock_only", kiosk_id, card.person_id, mask_ssn(card.ssn))
-    return CardSession(
-        token=token,
-        expires_at=expires,
-        scope=scope,
-        role=role,
-        card_status=status,
-        name=card.name,
-        ssn=card.ssn,
-    )
+    await _audit(tx, "ok" if scope == "full" else "unlock_only", kiosk_id, person_id, mask_ssn(ssn))
+    return CardSession(token=token, expires_at=expires, scope=scope, role=role, card_status=status, name=name, ssn=ssn)

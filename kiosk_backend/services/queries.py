@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Result, Select, bindparam, func, select
+from pydantic_core import to_json
+from sqlalchemy import Result, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from kiosk_backend.clock import aware
 from kiosk_backend.errors import ApiError
+from kiosk_backend.fastdb import FastDb, Query
 from kiosk_backend.identifiers import mask_tail
 from kiosk_backend.models import (
     Benefit,
@@ -20,6 +23,7 @@ from kiosk_backend.models import (
     CardStatusChange,
     Case,
     CaseStep,
+    CitizenSession,
     Contribution,
     DisabilityAssessment,
     Employer,
@@ -46,12 +50,9 @@ from kiosk_backend.schemas import (
     CaseItem,
     Cases,
     CaseStepItem,
-    ContributionPage,
     DisabilityAssessmentItem,
-    Enrolments,
     Injuries,
     InjuryItem,
-    MedicalAccountPage,
     MedicalContractItem,
     MedicalContracts,
     MedicalVisitItem,
@@ -63,6 +64,13 @@ from kiosk_backend.schemas import (
     PersonInfo,
     TransferItem,
     Transfers,
+)
+from kiosk_backend.services.citizen_sessions import (
+    LIVE_FULL_SESSION,
+    SESSION_BY_HASH,
+    SESSION_COLUMNS,
+    Citizen,
+    SessionProbe,
 )
 
 MONEY_COLUMNS = (
@@ -78,7 +86,6 @@ MONEY_COLUMNS = (
 
 
 CONTRIBUTION_COLUMNS = ("period", "kind", "base", *MONEY_COLUMNS, "paid_on")
-_Statements = tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]  # (count or sums, page), built once
 
 
 def _dicts(result: Result[*tuple[Any, ...]]) -> list[dict[str, Any]]:
@@ -112,8 +119,9 @@ def person_info(db: Session, person_id: int) -> PersonInfo:
     )
 
 
-_ENROLMENTS = (
+_ENROLMENTS = Query(  # the token's session and, when it is live, the person's insurances: one statement
     select(
+        *SESSION_COLUMNS,
         Enrolment.insurance,
         Enrolment.status,
         Enrolment.start_period,
@@ -121,69 +129,99 @@ _ENROLMENTS = (
         Employer.name.label("employer_name"),
         Enrolment.region,
     )
+    .select_from(CitizenSession)
+    .outerjoin(Enrolment, Enrolment.person_id == CitizenSession.person_id)
     .outerjoin(Employer, Employer.id == Enrolment.employer_id)
-    .where(Enrolment.person_id == bindparam("person_id"))
+    .where(CitizenSession.token_hash == bindparam("token_hash"), LIVE_FULL_SESSION)
     .order_by(Enrolment.insurance, Enrolment.start_period)
 )
+_ENROLMENT_KEYS = ("insurance", "status", "start_period", "end_period", "employer_name", "region")
+_FIRST_DATA = len(SESSION_COLUMNS)  # rows of the statements that check the token start with the session's columns
+_SESSION_BY_HASH = Query(SESSION_BY_HASH)
 
 
-def enrolments(db: Session, person_id: int) -> Enrolments:
-    """个人参保信息."""
-    rows = db.connection().execute(_ENROLMENTS, {"person_id": person_id})
-    return Enrolments.model_validate({"items": _dicts(rows)})
+async def _citizen(db: FastDb, probe: SessionProbe, head: Sequence[Any] | None) -> Citizen:
+    """The citizen of a statement that selected a live session with its data; without one, the session is looked
+    up alone for the precise 401 / 403 (a path only failures take)."""
+    if head is None:
+        probe.citizen(await db.first(_SESSION_BY_HASH, {"token_hash": probe.token_hash}), full_scope=True)
+        raise ApiError(401, "citizen_session_expired", "the citizen session has ended; insert the card again")
+    return probe.citizen(head, full_scope=True)
+
+
+async def enrolments(db: FastDb, probe: SessionProbe) -> bytes:
+    """个人参保信息 (JSON of :class:`Enrolments`); the token is checked in the same statement."""
+    rows = await db.all(_ENROLMENTS, probe.params())
+    await _citizen(db, probe, rows[0] if rows else None)
+    items = [dict(zip(_ENROLMENT_KEYS, row[_FIRST_DATA:], strict=True)) for row in rows if row[_FIRST_DATA] is not None]
+    return to_json({"items": items})
 
 
 @functools.cache
-def _contribution_statements(has_from: bool, has_to: bool, has_kind: bool) -> _Statements:
-    """(sums, page) for one combination of filters, built once (building a statement costs more than running it)."""
-    where: list[Any] = [Contribution.person_id == bindparam("person_id")]
+def _contribution_statements(has_from: bool, has_to: bool, has_kind: bool) -> tuple[Query, Query]:
+    """(session + sums, page) for one combination of filters, built once (building a statement costs more than
+    running it). The first checks the token too: the sums are taken only for a live session."""
+    filters: list[Any] = []
     if has_from:
-        where.append(Contribution.period >= bindparam("from_period"))
+        filters.append(Contribution.period >= bindparam("from_period"))
     if has_to:
-        where.append(Contribution.period <= bindparam("to_period"))
+        filters.append(Contribution.period <= bindparam("to_period"))
     if has_kind:
-        where.append(Contribution.kind == bindparam("kind"))
-    sums = select(func.count(), *(func.coalesce(func.sum(getattr(Contribution, c)), 0) for c in MONEY_COLUMNS)).where(
-        *where
+        filters.append(Contribution.kind == bindparam("kind"))
+    sums = (
+        select(
+            *SESSION_COLUMNS,
+            func.count(Contribution.period),
+            *(func.coalesce(func.sum(getattr(Contribution, c)), 0) for c in MONEY_COLUMNS),
+        )
+        .select_from(CitizenSession)
+        .outerjoin(Contribution, and_(Contribution.person_id == CitizenSession.person_id, LIVE_FULL_SESSION, *filters))
+        .where(CitizenSession.token_hash == bindparam("token_hash"))
+        .group_by(*SESSION_COLUMNS)
     )
     page = (  # plain columns, no ORM objects: a page is up to 500 rows
         select(*(getattr(Contribution, name) for name in CONTRIBUTION_COLUMNS), Employer.name.label("employer_name"))
         .outerjoin(Employer, Employer.id == Contribution.employer_id)
-        .where(*where)
+        .where(Contribution.person_id == bindparam("person_id"), *filters)
         .order_by(Contribution.period.desc(), Contribution.kind)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
-    return sums, page
+    return Query(sums), Query(page)
 
 
-def contributions(
-    db: Session,
-    person_id: int,
+_CONTRIBUTION_KEYS = (*CONTRIBUTION_COLUMNS, "employer_name")
+
+
+async def contributions(
+    db: FastDb,
+    probe: SessionProbe,
+    validate: Callable[[], None],
     from_period: int | None,
     to_period: int | None,
     kind: str | None,
     limit: int,
     offset: int,
-) -> ContributionPage:
-    """个人缴费信息: months in ``[from_period, to_period]``, newest first, with totals over the whole range."""
-    sums_statement, page_statement = _contribution_statements(
-        from_period is not None, to_period is not None, kind is not None
-    )
+) -> bytes:
+    """个人缴费信息 (JSON of :class:`ContributionPage`): months in ``[from_period, to_period]``, newest first, with
+    totals over the whole range. ``validate`` runs once the token is checked (401 / 403 come before 422)."""
+    sums_query, page_query = _contribution_statements(from_period is not None, to_period is not None, kind is not None)
     params = {
-        "person_id": person_id,
+        **probe.params(),
         "from_period": from_period,
         "to_period": to_period,
         "kind": kind,
         "limit": limit,
         "offset": offset,
     }
-    connection = db.connection()
-    sums = connection.execute(sums_statement, params).one()
-    rows = connection.execute(page_statement, params)
-    return ContributionPage.model_validate(  # one validation pass over the whole page (not one call per month)
+    head = await db.first(sums_query, params)
+    citizen = await _citizen(db, probe, head)
+    validate()
+    sums = head[_FIRST_DATA:] if head is not None else ()
+    rows = await db.all(page_query, {**params, "person_id": citizen.person_id})
+    return to_json(
         {
-            "items": _dicts(rows),
+            "items": [dict(zip(_CONTRIBUTION_KEYS, row, strict=True)) for row in rows],
             "total": sums[0],
             "limit": limit,
             "offset": offset,
@@ -221,20 +259,28 @@ def card_info(db: Session, card_pk: int) -> CardInfo:
     )
 
 
-_MEDICAL_BALANCE = select(MedicalAccount.balance, MedicalAccount.updated_at).where(
-    MedicalAccount.person_id == bindparam("person_id")
-)
-
-
 @functools.cache
-def _medical_statements(has_from: bool, has_to: bool) -> _Statements:
-    """(count, page) of account transactions for one combination of filters, built once."""
-    where: list[Any] = [MedicalAccountTxn.person_id == bindparam("person_id")]
+def _medical_statements(has_from: bool, has_to: bool) -> tuple[Query, Query]:
+    """(session + balance + count, page) of the account for one combination of filters, built once. The first
+    checks the token too: balance and count are read only for a live session."""
+    filters: list[Any] = []
     if has_from:
-        where.append(MedicalAccountTxn.occurred_at >= bindparam("date_from"))
+        filters.append(MedicalAccountTxn.occurred_at >= bindparam("date_from"))
     if has_to:
-        where.append(MedicalAccountTxn.occurred_at < bindparam("date_to"))
-    count = select(func.count()).select_from(MedicalAccountTxn).where(*where)
+        filters.append(MedicalAccountTxn.occurred_at < bindparam("date_to"))
+    count = (
+        select(func.count())
+        .select_from(MedicalAccountTxn)
+        .where(MedicalAccountTxn.person_id == CitizenSession.person_id, *filters)
+        .correlate(CitizenSession)
+        .scalar_subquery()
+    )
+    head = (
+        select(*SESSION_COLUMNS, MedicalAccount.balance, MedicalAccount.updated_at, count)
+        .select_from(CitizenSession)
+        .outerjoin(MedicalAccount, MedicalAccount.person_id == CitizenSession.person_id)
+        .where(CitizenSession.token_hash == bindparam("token_hash"), LIVE_FULL_SESSION)
+    )
     page = (
         select(
             MedicalAccountTxn.occurred_at,
@@ -243,44 +289,46 @@ def _medical_statements(has_from: bool, has_to: bool) -> _Statements:
             MedicalAccountTxn.balance_after,
             MedicalAccountTxn.description,
         )
-        .where(*where)
+        .where(MedicalAccountTxn.person_id == bindparam("person_id"), *filters)
         .order_by(MedicalAccountTxn.occurred_at.desc())
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
-    return count, page
+    return Query(head), Query(page)
 
 
-def medical_account(
-    db: Session, person_id: int, date_from: date | None, date_to: date | None, limit: int, offset: int
-) -> MedicalAccountPage:
-    """职工医疗保险个人账户: balance and a page of transactions (newest first)."""
-    count_statement, page_statement = _medical_statements(date_from is not None, date_to is not None)
+async def medical_account(
+    db: FastDb,
+    probe: SessionProbe,
+    validate: Callable[[], None],
+    date_from: date | None,
+    date_to: date | None,
+    limit: int,
+    offset: int,
+) -> bytes:
+    """职工医疗保险个人账户 (JSON of :class:`MedicalAccountPage`): balance and a page of transactions, newest first.
+    ``validate`` runs once the token is checked (401 / 403 come before 422)."""
+    head_query, page_query = _medical_statements(date_from is not None, date_to is not None)
     params = {
-        "person_id": person_id,
+        **probe.params(),
         "date_from": None if date_from is None else datetime.combine(date_from, datetime.min.time()),
         "date_to": None if date_to is None else datetime.combine(date_to, datetime.max.time()),
         "limit": limit,
         "offset": offset,
     }
-    connection = db.connection()
-    account = connection.execute(_MEDICAL_BALANCE, params).first()
-    total = connection.execute(count_statement, params).scalar_one()
-    items = [
+    head = await db.first(head_query, params)
+    citizen = await _citizen(db, probe, head)
+    validate()
+    balance, updated_at, total = head[_FIRST_DATA:] if head is not None else (None, None, 0)
+    rows = await db.all(page_query, {**params, "person_id": citizen.person_id})
+    return to_json(
         {
-            "occurred_at": aware(t.occurred_at),
-            "kind": t.kind,
-            "amount": t.amount,
-            "balance_after": t.balance_after,
-            "description": t.description,
-        }
-        for t in connection.execute(page_statement, params)
-    ]
-    return MedicalAccountPage.model_validate(
-        {
-            "balance": account.balance if account is not None else 0,
-            "updated_at": _dt(account.updated_at) if account is not None else None,
-            "items": items,
+            "balance": balance if balance is not None else 0,
+            "updated_at": _dt(updated_at),
+            "items": [
+                {"occurred_at": aware(at), "kind": kind, "amount": amount, "balance_after": after, "description": text}
+                for at, kind, amount, after, text in rows
+            ],
             "total": total,
             "limit": limit,
             "offset": offset,

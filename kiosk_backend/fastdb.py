@@ -1,0 +1,258 @@
+"""Database access for the busiest routes: SQLAlchemy Core statements compiled once per dialect, run on the driver.
+
+Why: SQLAlchemy's execution layer costs ~0.2–0.3 ms of CPU per statement and a sync route a worker-thread hop; for
+the card login and the three most used queries that capped the mixed workload near 300 req/s on two cores
+(docs/PERFORMANCE.md). The statements stay SQLAlchemy Core — one source for SQLite and PostgreSQL, compiled once
+per dialect with the column types' bind and result processors — but they run on psycopg's async connections
+(PostgreSQL: no thread hop, prepared by the server on first use, pooled by psycopg_pool) or on the engine's own
+sqlite3 connections in a worker thread (SQLite: the embedded one-kiosk case).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+import psycopg
+import psycopg.errors
+from anyio import to_thread
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import Engine, make_url
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Row = tuple[Any, ...]
+_Processor = Callable[[Any], Any] | None
+
+
+class UniqueViolation(Exception):
+    """A write hit a unique constraint, or (SQLite) the database stayed locked by a concurrent writer."""
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    positions: tuple[str, ...] | None  # parameter order for positional paramstyles, None for named ones
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # (name, processor) for the parameters that need one
+    returns_rows: bool
+    results: tuple[_Processor, ...] | None  # one per column; None when no column needs processing
+    defaults: Mapping[str, Any]
+
+    def parameters(self, params: Mapping[str, Any]) -> Mapping[str, Any] | Sequence[Any]:
+        values = {**self.defaults, **params}
+        for name, process in self.binds:
+            values[name] = process(values[name])
+        return values if self.positions is None else [values[name] for name in self.positions]
+
+    def rows(self, raw: list[Row]) -> list[Row]:
+        if self.results is None:
+            return raw
+        processors = self.results
+        return [tuple(v if p is None else p(v) for p, v in zip(processors, row, strict=True)) for row in raw]
+
+
+class Query:
+    """A Core statement (select, or DML with RETURNING), compiled once per dialect on first use."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            found = self._compiled[dialect.name] = _compile(self.statement, dialect)
+        return found
+
+
+def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+    binds = []
+    for name, bind in compiled.binds.items():
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            binds.append((name, process))
+    columns = list(getattr(statement, "exported_columns", ()))
+    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    positions = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup is not None else None
+    return _Compiled(
+        sql=str(compiled),
+        positions=positions,
+        binds=tuple(binds),
+        returns_rows=bool(columns),
+        results=results if any(process is not None for process in results) else None,
+        defaults={name: value for name, value in compiled.params.items() if value is not None},
+    )
+
+
+class Transaction(Protocol):
+    """Statements of one database transaction (committed when the block ends without an exception)."""
+
+    async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]: ...
+
+    async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None: ...
+
+
+class FastDb(Protocol):
+    """Single statements in autocommit, or a transaction; ``UniqueViolation`` for a unique-constraint conflict."""
+
+    dialect: Dialect
+
+    async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]: ...
+
+    async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None: ...
+
+    def transaction(self) -> Any: ...  # an async context manager yielding a Transaction
+
+    async def close(self) -> None: ...
+
+
+class _PgTransaction:
+    def __init__(self, connection: psycopg.AsyncConnection[Row], dialect: Dialect) -> None:
+        self._connection = connection
+        self._dialect = dialect
+
+    async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
+        compiled = query.compiled(self._dialect)
+        try:
+            cursor = await self._connection.execute(compiled.sql, compiled.parameters(params), prepare=True)
+        except psycopg.errors.UniqueViolation as exc:
+            raise UniqueViolation(str(exc)) from exc
+        return compiled.rows(await cursor.fetchall()) if compiled.returns_rows else []
+
+    async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None:
+        rows = await self.all(query, params)
+        return rows[0] if rows else None
+
+
+class PgFastDb:
+    """PostgreSQL through psycopg's async pool (one pool per event loop: a worker has one, tests may have several)."""
+
+    def __init__(self, engine: Engine, pool_size: int) -> None:
+        self.dialect = engine.dialect
+        self._conninfo = make_url(engine.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self._pool_size = pool_size
+        self._pool: AsyncConnectionPool | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def _open_pool(self) -> AsyncConnectionPool:
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._loop is not loop:
+            pool = AsyncConnectionPool(
+                self._conninfo,
+                min_size=1,
+                max_size=self._pool_size,
+                kwargs={"autocommit": True, "prepare_threshold": 0},
+                configure=_utc_session,
+                open=False,
+            )
+            self._pool, self._loop = pool, loop
+            await pool.open()
+        return self._pool
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Row]]:
+        pool = self._pool if self._loop is asyncio.get_running_loop() and self._pool is not None else None
+        async with (pool or await self._open_pool()).connection() as connection:
+            yield connection
+
+    async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
+        async with self._connection() as connection:
+            return await _PgTransaction(connection, self.dialect).all(query, params)
+
+    async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None:
+        rows = await self.all(query, params)
+        return rows[0] if rows else None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with self._connection() as connection, connection.transaction():
+            yield _PgTransaction(connection, self.dialect)
+
+    async def close(self) -> None:
+        if self._pool is not None and self._loop is asyncio.get_running_loop():
+            await self._pool.close()
+        self._pool = self._loop = None
+
+
+async def _utc_session(connection: psycopg.AsyncConnection[Any]) -> None:
+    await connection.execute("SET TIME ZONE 'UTC'")
+
+
+class _SqliteTransaction:
+    def __init__(self, connection: Any, dialect: Dialect) -> None:
+        self._connection = connection
+        self._dialect = dialect
+
+    def all_sync(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
+        compiled = query.compiled(self._dialect)
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute(compiled.sql, compiled.parameters(params))
+            return compiled.rows(cursor.fetchall()) if compiled.returns_rows else []
+        except sqlite3.IntegrityError as exc:
+            raise UniqueViolation(str(exc)) from exc
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
+                raise UniqueViolation(str(exc)) from exc
+            raise
+        finally:
+            cursor.close()
+
+    async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
+        return await to_thread.run_sync(self.all_sync, query, params)
+
+    async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None:
+        rows = await self.all(query, params)
+        return rows[0] if rows else None
+
+
+class SqliteFastDb:
+    """SQLite on the engine's pooled sqlite3 connections, one worker thread per statement."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.dialect = engine.dialect
+        self._engine = engine
+
+    def _one_statement(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
+        connection = self._engine.raw_connection()
+        try:
+            rows = _SqliteTransaction(connection, self.dialect).all_sync(query, params)
+            connection.commit()
+            return rows
+        finally:
+            connection.close()
+
+    async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
+        return await to_thread.run_sync(self._one_statement, query, params)
+
+    async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None:
+        rows = await self.all(query, params)
+        return rows[0] if rows else None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        connection = await to_thread.run_sync(self._engine.raw_connection)
+        try:
+            yield _SqliteTransaction(connection, self.dialect)
+            await to_thread.run_sync(connection.commit)
+        except BaseException:
+            await to_thread.run_sync(connection.rollback)
+            raise
+        finally:
+            await to_thread.run_sync(connection.close)
+
+    async def close(self) -> None:
+        return None
+
+
+def make_fastdb(engine: Engine, pool_size: int) -> FastDb:
+    """The driver-level access for ``engine``'s database."""
+    if engine.dialect.name == "postgresql":
+        return PgFastDb(engine, pool_size)
+    return SqliteFastDb(engine)
