@@ -65,13 +65,7 @@ from kiosk_backend.schemas import (
     TransferItem,
     Transfers,
 )
-from kiosk_backend.services.citizen_sessions import (
-    LIVE_FULL_SESSION,
-    SESSION_BY_HASH,
-    SESSION_COLUMNS,
-    Citizen,
-    SessionProbe,
-)
+from kiosk_backend.services.citizen_sessions import LIVE_FULL_SESSION, SESSION_BY_HASH, SessionProbe
 
 MONEY_COLUMNS = (
     "pension_personal",
@@ -119,9 +113,9 @@ def person_info(db: Session, person_id: int) -> PersonInfo:
     )
 
 
-_ENROLMENTS = Query(  # the token's session and, when it is live, the person's insurances: one statement
+_ENROLMENTS = Query(  # the person's insurances, read only when the token's session is live: one statement
     select(
-        *SESSION_COLUMNS,
+        CitizenSession.person_id,
         Enrolment.insurance,
         Enrolment.status,
         Enrolment.start_period,
@@ -136,31 +130,36 @@ _ENROLMENTS = Query(  # the token's session and, when it is live, the person's i
     .order_by(Enrolment.insurance, Enrolment.start_period)
 )
 _ENROLMENT_KEYS = ("insurance", "status", "start_period", "end_period", "employer_name", "region")
-_FIRST_DATA = len(SESSION_COLUMNS)  # rows of the statements that check the token start with the session's columns
 _SESSION_BY_HASH = Query(SESSION_BY_HASH)
 
+# The three busiest queries (enrolments, contributions, medical account) read the person's rows in one statement
+# that also checks the token: the session is selected by its hash with LIVE_FULL_SESSION in the WHERE clause and
+# outer-joined to the data, so a live session always yields a row (with NULL data when there is none) and a session
+# that is not live yields nothing. The first column is the session's person. Pages fetch one row more than asked:
+# when that row is absent the page holds the whole range, and its totals are summed here instead of by a second
+# statement.
 
-async def _citizen(db: FastDb, probe: SessionProbe, head: Sequence[Any] | None) -> Citizen:
-    """The citizen of a statement that selected a live session with its data; without one, the session is looked
-    up alone for the precise 401 / 403 (a path only failures take)."""
-    if head is None:
-        probe.citizen(await db.first(_SESSION_BY_HASH, {"token_hash": probe.token_hash}), full_scope=True)
-        raise ApiError(401, "citizen_session_expired", "the citizen session has ended; insert the card again")
-    return probe.citizen(head, full_scope=True)
+
+async def _live_person(db: FastDb, probe: SessionProbe, rows: Sequence[Sequence[Any]]) -> int:
+    """The person of a live session (``rows`` came from a statement that checked it); without rows, the session
+    is looked up alone — the precise 401 / 403, or an offset past the end."""
+    if rows:
+        return int(rows[0][0])
+    row = await db.first(_SESSION_BY_HASH, {"token_hash": probe.token_hash})
+    return probe.citizen(row, full_scope=True).person_id
 
 
 async def enrolments(db: FastDb, probe: SessionProbe) -> bytes:
     """个人参保信息 (JSON of :class:`Enrolments`); the token is checked in the same statement."""
     rows = await db.all(_ENROLMENTS, probe.params())
-    await _citizen(db, probe, rows[0] if rows else None)
-    items = [dict(zip(_ENROLMENT_KEYS, row[_FIRST_DATA:], strict=True)) for row in rows if row[_FIRST_DATA] is not None]
-    return to_json({"items": items})
+    await _live_person(db, probe, rows)
+    return to_json({"items": [dict(zip(_ENROLMENT_KEYS, row[1:], strict=True)) for row in rows if row[1] is not None]})
 
 
 @functools.cache
 def _contribution_statements(has_from: bool, has_to: bool, has_kind: bool) -> tuple[Query, Query]:
-    """(session + sums, page) for one combination of filters, built once (building a statement costs more than
-    running it). The first checks the token too: the sums are taken only for a live session."""
+    """(page with the token check, sums) for one combination of filters, built once (building a statement costs
+    more than running it). The sums run only when the page does not hold the whole range."""
     filters: list[Any] = []
     if has_from:
         filters.append(Contribution.period >= bindparam("from_period"))
@@ -168,29 +167,28 @@ def _contribution_statements(has_from: bool, has_to: bool, has_kind: bool) -> tu
         filters.append(Contribution.period <= bindparam("to_period"))
     if has_kind:
         filters.append(Contribution.kind == bindparam("kind"))
-    sums = (
+    page = (  # plain columns, no ORM objects: a page is up to 500 rows
         select(
-            *SESSION_COLUMNS,
-            func.count(Contribution.period),
-            *(func.coalesce(func.sum(getattr(Contribution, c)), 0) for c in MONEY_COLUMNS),
+            CitizenSession.person_id,
+            *(getattr(Contribution, name) for name in CONTRIBUTION_COLUMNS),
+            Employer.name.label("employer_name"),
         )
         .select_from(CitizenSession)
-        .outerjoin(Contribution, and_(Contribution.person_id == CitizenSession.person_id, LIVE_FULL_SESSION, *filters))
-        .where(CitizenSession.token_hash == bindparam("token_hash"))
-        .group_by(*SESSION_COLUMNS)
-    )
-    page = (  # plain columns, no ORM objects: a page is up to 500 rows
-        select(*(getattr(Contribution, name) for name in CONTRIBUTION_COLUMNS), Employer.name.label("employer_name"))
+        .outerjoin(Contribution, and_(Contribution.person_id == CitizenSession.person_id, *filters))
         .outerjoin(Employer, Employer.id == Contribution.employer_id)
-        .where(Contribution.person_id == bindparam("person_id"), *filters)
+        .where(CitizenSession.token_hash == bindparam("token_hash"), LIVE_FULL_SESSION)
         .order_by(Contribution.period.desc(), Contribution.kind)
-        .limit(bindparam("limit"))
+        .limit(bindparam("limit_plus_one"))
         .offset(bindparam("offset"))
     )
-    return Query(sums), Query(page)
+    sums = select(func.count(), *(func.coalesce(func.sum(getattr(Contribution, c)), 0) for c in MONEY_COLUMNS)).where(
+        Contribution.person_id == bindparam("person_id"), *filters
+    )
+    return Query(page), Query(sums)
 
 
 _CONTRIBUTION_KEYS = (*CONTRIBUTION_COLUMNS, "employer_name")
+_FIRST_MONEY = CONTRIBUTION_COLUMNS.index(MONEY_COLUMNS[0])
 
 
 async def contributions(
@@ -205,27 +203,33 @@ async def contributions(
 ) -> bytes:
     """个人缴费信息 (JSON of :class:`ContributionPage`): months in ``[from_period, to_period]``, newest first, with
     totals over the whole range. ``validate`` runs once the token is checked (401 / 403 come before 422)."""
-    sums_query, page_query = _contribution_statements(from_period is not None, to_period is not None, kind is not None)
+    page_query, sums_query = _contribution_statements(from_period is not None, to_period is not None, kind is not None)
     params = {
         **probe.params(),
         "from_period": from_period,
         "to_period": to_period,
         "kind": kind,
-        "limit": limit,
+        "limit_plus_one": limit + 1,
         "offset": offset,
     }
-    head = await db.first(sums_query, params)
-    citizen = await _citizen(db, probe, head)
+    rows = await db.all(page_query, params)
+    person_id = await _live_person(db, probe, rows)
     validate()
-    sums = head[_FIRST_DATA:] if head is not None else ()
-    rows = await db.all(page_query, {**params, "person_id": citizen.person_id})
+    months = [row[1:] for row in rows if row[1] is not None]
+    if offset == 0 and len(months) <= limit:  # the whole range is here
+        count = len(months)
+        money = [sum(month[_FIRST_MONEY + i] for month in months) for i in range(len(MONEY_COLUMNS))]
+    else:
+        sums = await db.first(sums_query, {**params, "person_id": person_id})
+        assert sums is not None  # an aggregate always answers one row
+        count, money = sums[0], [int(value) for value in sums[1:]]
     return to_json(
         {
-            "items": [dict(zip(_CONTRIBUTION_KEYS, row, strict=True)) for row in rows],
-            "total": sums[0],
+            "items": [dict(zip(_CONTRIBUTION_KEYS, month, strict=True)) for month in months[:limit]],
+            "total": count,
             "limit": limit,
             "offset": offset,
-            "totals": {"months": sums[0], **{c: int(v) for c, v in zip(MONEY_COLUMNS, sums[1:], strict=True)}},
+            "totals": {"months": count, **dict(zip(MONEY_COLUMNS, money, strict=True))},
         }
     )
 
@@ -261,40 +265,42 @@ def card_info(db: Session, card_pk: int) -> CardInfo:
 
 @functools.cache
 def _medical_statements(has_from: bool, has_to: bool) -> tuple[Query, Query]:
-    """(session + balance + count, page) of the account for one combination of filters, built once. The first
-    checks the token too: balance and count are read only for a live session."""
+    """(page with the token check and the balance, balance + count) of the account for one combination of
+    filters, built once. The second runs only when the page does not hold every transaction in range."""
     filters: list[Any] = []
     if has_from:
         filters.append(MedicalAccountTxn.occurred_at >= bindparam("date_from"))
     if has_to:
         filters.append(MedicalAccountTxn.occurred_at < bindparam("date_to"))
-    count = (
-        select(func.count())
-        .select_from(MedicalAccountTxn)
-        .where(MedicalAccountTxn.person_id == CitizenSession.person_id, *filters)
-        .correlate(CitizenSession)
-        .scalar_subquery()
-    )
-    head = (
-        select(*SESSION_COLUMNS, MedicalAccount.balance, MedicalAccount.updated_at, count)
-        .select_from(CitizenSession)
-        .outerjoin(MedicalAccount, MedicalAccount.person_id == CitizenSession.person_id)
-        .where(CitizenSession.token_hash == bindparam("token_hash"), LIVE_FULL_SESSION)
-    )
     page = (
         select(
+            CitizenSession.person_id,
+            MedicalAccount.balance,
+            MedicalAccount.updated_at,
             MedicalAccountTxn.occurred_at,
             MedicalAccountTxn.kind,
             MedicalAccountTxn.amount,
             MedicalAccountTxn.balance_after,
             MedicalAccountTxn.description,
         )
-        .where(MedicalAccountTxn.person_id == bindparam("person_id"), *filters)
+        .select_from(CitizenSession)
+        .outerjoin(MedicalAccount, MedicalAccount.person_id == CitizenSession.person_id)
+        .outerjoin(MedicalAccountTxn, and_(MedicalAccountTxn.person_id == CitizenSession.person_id, *filters))
+        .where(CitizenSession.token_hash == bindparam("token_hash"), LIVE_FULL_SESSION)
         .order_by(MedicalAccountTxn.occurred_at.desc())
-        .limit(bindparam("limit"))
+        .limit(bindparam("limit_plus_one"))
         .offset(bindparam("offset"))
     )
-    return Query(head), Query(page)
+    person = MedicalAccount.person_id == bindparam("person_id")
+    head = select(  # three scalar subqueries: an answer even without an account row
+        select(MedicalAccount.balance).where(person).scalar_subquery(),
+        select(MedicalAccount.updated_at).where(person).scalar_subquery(),
+        select(func.count())
+        .select_from(MedicalAccountTxn)
+        .where(MedicalAccountTxn.person_id == bindparam("person_id"), *filters)
+        .scalar_subquery(),
+    )
+    return Query(page), Query(head)
 
 
 async def medical_account(
@@ -308,26 +314,31 @@ async def medical_account(
 ) -> bytes:
     """职工医疗保险个人账户 (JSON of :class:`MedicalAccountPage`): balance and a page of transactions, newest first.
     ``validate`` runs once the token is checked (401 / 403 come before 422)."""
-    head_query, page_query = _medical_statements(date_from is not None, date_to is not None)
+    page_query, head_query = _medical_statements(date_from is not None, date_to is not None)
     params = {
         **probe.params(),
         "date_from": None if date_from is None else datetime.combine(date_from, datetime.min.time()),
         "date_to": None if date_to is None else datetime.combine(date_to, datetime.max.time()),
-        "limit": limit,
+        "limit_plus_one": limit + 1,
         "offset": offset,
     }
-    head = await db.first(head_query, params)
-    citizen = await _citizen(db, probe, head)
+    rows = await db.all(page_query, params)
+    person_id = await _live_person(db, probe, rows)
     validate()
-    balance, updated_at, total = head[_FIRST_DATA:] if head is not None else (None, None, 0)
-    rows = await db.all(page_query, {**params, "person_id": citizen.person_id})
+    items = [row[3:] for row in rows if row[3] is not None]
+    if rows and offset == 0 and len(items) <= limit:  # every transaction in range is here
+        balance, updated_at, total = rows[0][1], rows[0][2], len(items)
+    else:
+        head = await db.first(head_query, {**params, "person_id": person_id})
+        assert head is not None  # scalar subqueries always answer one row
+        balance, updated_at, total = head
     return to_json(
         {
             "balance": balance if balance is not None else 0,
             "updated_at": _dt(updated_at),
             "items": [
                 {"occurred_at": aware(at), "kind": kind, "amount": amount, "balance_after": after, "description": text}
-                for at, kind, amount, after, text in rows
+                for at, kind, amount, after, text in items[:limit]
             ],
             "total": total,
             "limit": limit,

@@ -25,12 +25,14 @@ CONTRIBUTION_FILTERS: list[dict[str, Any]] = [
     {"kind": "supplementary"},
     {"kind": "normal", "from_period": 200001, "limit": 5},
     {"to_period": 190012},  # nothing in range: empty page, zero totals
+    {"offset": 100_000},  # past the end: an empty page, the totals of the whole range
 ]
 MEDICAL_FILTERS: list[dict[str, Any]] = [
     {},
     {"limit": 500},
     {"date_from": "2020-01-01", "date_to": "2023-06-30", "limit": 3, "offset": 1},
     {"date_to": "1990-01-01"},
+    {"offset": 10_000},
 ]
 
 
