@@ -3,9 +3,10 @@
 Why: SQLAlchemy's execution layer costs ~0.2–0.3 ms of CPU per statement and a sync route a worker-thread hop; for
 the card login and the three most used queries that capped the mixed workload near 300 req/s on two cores
 (docs/PERFORMANCE.md). The statements stay SQLAlchemy Core — one source for SQLite and PostgreSQL, compiled once
-per dialect with the column types' bind and result processors — but they run on psycopg's async connections
-(PostgreSQL: no thread hop, prepared by the server on first use, pooled by psycopg_pool) or on the engine's own
-sqlite3 connections in a worker thread (SQLite: the embedded one-kiosk case).
+per dialect with the column types' bind and result processors — but they run on asyncpg's pool (PostgreSQL: no
+thread hop, statements prepared once per connection; asyncpg's protocol costs ~0.03–0.04 ms of CPU per statement,
+psycopg's async mode ~0.08) or on the engine's own sqlite3 connections in a worker thread (SQLite: the embedded
+one-kiosk case).
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-import psycopg
-import psycopg.errors
+import asyncpg
 from anyio import to_thread
-from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine, make_url
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -64,9 +64,10 @@ class Query:
         self._compiled: dict[str, _Compiled] = {}
 
     def compiled(self, dialect: Dialect) -> _Compiled:
-        found = self._compiled.get(dialect.name)
+        key = f"{dialect.name}+{dialect.driver}"
+        found = self._compiled.get(key)
         if found is None:
-            found = self._compiled[dialect.name] = _compile(self.statement, dialect)
+            found = self._compiled[key] = _compile(self.statement, dialect)
         return found
 
 
@@ -113,17 +114,17 @@ class FastDb(Protocol):
 
 
 class _PgTransaction:
-    def __init__(self, connection: psycopg.AsyncConnection[Row], dialect: Dialect) -> None:
+    def __init__(self, connection: asyncpg.Connection, dialect: Dialect) -> None:
         self._connection = connection
         self._dialect = dialect
 
     async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
         compiled = query.compiled(self._dialect)
         try:
-            cursor = await self._connection.execute(compiled.sql, compiled.parameters(params), prepare=True)
-        except psycopg.errors.UniqueViolation as exc:
+            records = await self._connection.fetch(compiled.sql, *compiled.parameters(params))
+        except asyncpg.UniqueViolationError as exc:
             raise UniqueViolation(str(exc)) from exc
-        return compiled.rows(await cursor.fetchall()) if compiled.returns_rows else []
+        return compiled.rows([tuple(record) for record in records])
 
     async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None:
         rows = await self.all(query, params)
@@ -131,34 +132,32 @@ class _PgTransaction:
 
 
 class PgFastDb:
-    """PostgreSQL through psycopg's async pool (one pool per event loop: a worker has one, tests may have several)."""
+    """PostgreSQL through asyncpg's pool (one pool per event loop: a worker has one, tests may have several)."""
 
     def __init__(self, engine: Engine, pool_size: int) -> None:
-        self.dialect = engine.dialect
-        self._conninfo = make_url(engine.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.dialect: Dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+        self._dsn = make_url(engine.url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._pool_size = pool_size
-        self._pool: AsyncConnectionPool | None = None
+        self._pool: asyncpg.Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def _open_pool(self) -> AsyncConnectionPool:
+    async def _open_pool(self) -> asyncpg.Pool:
         loop = asyncio.get_running_loop()
         if self._pool is None or self._loop is not loop:
-            pool = AsyncConnectionPool(
-                self._conninfo,
+            self._pool, self._loop = None, loop
+            self._pool = await asyncpg.create_pool(
+                self._dsn,
                 min_size=1,
                 max_size=self._pool_size,
-                kwargs={"autocommit": True, "prepare_threshold": 0},
-                configure=_utc_session,
-                open=False,
+                reset=_end_open_transaction,
+                server_settings={"timezone": "UTC"},
             )
-            self._pool, self._loop = pool, loop
-            await pool.open()
         return self._pool
 
     @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Row]]:
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
         pool = self._pool if self._loop is asyncio.get_running_loop() and self._pool is not None else None
-        async with (pool or await self._open_pool()).connection() as connection:
+        async with (pool or await self._open_pool()).acquire() as connection:
             yield connection
 
     async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
@@ -180,8 +179,12 @@ class PgFastDb:
         self._pool = self._loop = None
 
 
-async def _utc_session(connection: psycopg.AsyncConnection[Any]) -> None:
-    await connection.execute("SET TIME ZONE 'UTC'")
+async def _end_open_transaction(connection: asyncpg.Connection) -> None:
+    """What a connection needs before it goes back to the pool: this module opens no cursors, listeners, locks or
+    session settings, and its transactions end in their ``async with`` — so, unlike asyncpg's default reset
+    (``RESET ALL`` and more: a round trip per request), nothing unless a transaction was somehow left open."""
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
 
 
 class _SqliteTransaction:

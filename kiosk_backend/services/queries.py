@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pydantic_core import to_json
@@ -218,7 +218,8 @@ async def contributions(
     months = [row[1:] for row in rows if row[1] is not None]
     if offset == 0 and len(months) <= limit:  # the whole range is here
         count = len(months)
-        money = [sum(month[_FIRST_MONEY + i] for month in months) for i in range(len(MONEY_COLUMNS))]
+        columns = list(zip(*months, strict=True)) if months else [()] * len(_CONTRIBUTION_KEYS)
+        money = [sum(columns[_FIRST_MONEY + i]) for i in range(len(MONEY_COLUMNS))]
     else:
         sums = await db.first(sums_query, {**params, "person_id": person_id})
         assert sums is not None  # an aggregate always answers one row
@@ -317,8 +318,8 @@ async def medical_account(
     page_query, head_query = _medical_statements(date_from is not None, date_to is not None)
     params = {
         **probe.params(),
-        "date_from": None if date_from is None else datetime.combine(date_from, datetime.min.time()),
-        "date_to": None if date_to is None else datetime.combine(date_to, datetime.max.time()),
+        "date_from": None if date_from is None else datetime.combine(date_from, time.min, tzinfo=UTC),
+        "date_to": None if date_to is None else datetime.combine(date_to, time.max, tzinfo=UTC),
         "limit_plus_one": limit + 1,
         "offset": offset,
     }
