@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kiosk_backend.fastdb import ValueRefused
 from kiosk_backend.schemas import ErrorBody, ErrorDetail
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DataError)
     async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
         log.warning("value refused by the database: %s", type(exc.orig).__name__)
+        return error_response(422, "invalid_value", "a value in the request cannot be stored or compared")
+
+    @app.exception_handler(ValueRefused)
+    async def _value_refused(_request: Request, exc: ValueRefused) -> JSONResponse:
+        log.warning("value refused by the database: %s", exc)
         return error_response(422, "invalid_value", "a value in the request cannot be stored or compared")
 
     @app.exception_handler(Exception)

@@ -34,6 +34,10 @@ class UniqueViolation(Exception):
     """A write hit a unique constraint, or (SQLite) the database stayed locked by a concurrent writer."""
 
 
+class ValueRefused(Exception):
+    """The database (or the driver, before sending) refused a value: out of range, not representable (a 422)."""
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -124,6 +128,8 @@ class _PgTransaction:
             records = await self._connection.fetch(compiled.sql, *compiled.parameters(params))
         except asyncpg.UniqueViolationError as exc:
             raise UniqueViolation(str(exc)) from exc
+        except asyncpg.DataError as exc:  # refused by the driver (encoding) or the server (SQLSTATE class 22)
+            raise ValueRefused(type(exc).__name__) from exc
         return compiled.rows([tuple(record) for record in records])
 
     async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None:
@@ -200,6 +206,8 @@ class _SqliteTransaction:
             return compiled.rows(cursor.fetchall()) if compiled.returns_rows else []
         except sqlite3.IntegrityError as exc:
             raise UniqueViolation(str(exc)) from exc
+        except OverflowError as exc:  # an integer beyond SQLite's 64 bits
+            raise ValueRefused(type(exc).__name__) from exc
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
                 raise UniqueViolation(str(exc)) from exc

@@ -4,15 +4,26 @@ in-statement token check must answer like the separate one — on SQLite and Pos
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
-from kiosk_backend.models import CitizenSession, Contribution, Employer, Enrolment, MedicalAccount, MedicalAccountTxn
+from kiosk_backend.fastdb import Query, UniqueViolation, ValueRefused, make_fastdb
+from kiosk_backend.models import (
+    Card,
+    CitizenSession,
+    Contribution,
+    Employer,
+    Enrolment,
+    IdempotencyRecord,
+    MedicalAccount,
+    MedicalAccountTxn,
+)
 from kiosk_backend.schemas import ContributionPage, Enrolments, MedicalAccountPage
 from kiosk_backend.services.queries import MONEY_COLUMNS
 from tests.backend.conftest import Backend, citizen, idem, login
@@ -165,3 +176,33 @@ def test_the_in_statement_token_check_answers_like_the_separate_one(
     lost = str(login(api, "lost")["token"])  # a card reported lost logs in for 解挂 only
     answer = api.get(path, headers=citizen(lost))
     assert (answer.status_code, answer.json()["error"]["code"]) == (403, "card_reported_lost")
+
+
+async def test_fastdb_translates_driver_errors(backend: Backend) -> None:
+    """Both drivers' refusals become the same two exceptions (422 invalid_value / a conflict), and a transaction
+    that raises leaves nothing behind."""
+    db = make_fastdb(backend.engine, pool_size=2)
+    try:
+        with pytest.raises(ValueRefused):
+            await db.all(Query(select(Card.id).where(Card.id == bindparam("card_pk"))), {"card_pk": 2**70})
+        record = {
+            "kiosk_id": "NX-K1",
+            "key": f"fastdb-{uuid.uuid4().hex}",
+            "request_hash": "h",
+            "status_code": 200,
+            "response_body": "{}",
+            "created_at": datetime.now(UTC),
+        }
+        stored = Query(insert(IdempotencyRecord).values({name: bindparam(name) for name in record}))
+        count = Query(
+            select(func.count()).select_from(IdempotencyRecord).where(IdempotencyRecord.key == bindparam("key"))
+        )
+        await db.all(stored, record)
+        with pytest.raises(UniqueViolation):
+            async with db.transaction() as tx:
+                await tx.all(stored, {**record, "key": record["key"] + "-2"})
+                await tx.all(stored, record)
+        assert await db.first(count, {"key": record["key"]}) == (1,)
+        assert await db.first(count, {"key": record["key"] + "-2"}) == (0,)  # rolled back with the transaction
+    finally:
+        await db.close()
