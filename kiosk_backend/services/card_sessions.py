@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from kiosk_backend.cardcrypto import derive_card_key, internal_authenticate
 from kiosk_backend.clock import aware, utcnow
@@ -41,7 +41,24 @@ def _insert(model: type, names: tuple[str, ...]) -> Query:
 
 
 _CARD_BY_ATR = Query(select(Card.id, Card.card_id, Card.status).where(Card.atr == bindparam("atr")))
-_INSERT_CHALLENGE = _insert(CardChallengeRecord, ("id", "kiosk_id", "card_pk", "challenge", "expires_at"))
+_ISSUE = Query(  # the card's lookup and the challenge's insert in one statement; no row: unknown or cancelled
+    insert(CardChallengeRecord)
+    .from_select(
+        ["id", "kiosk_id", "card_pk", "challenge", "expires_at"],
+        select(
+            bindparam("id", type_=CardChallengeRecord.id.type),
+            bindparam("kiosk_id", type_=CardChallengeRecord.kiosk_id.type),
+            Card.id,
+            bindparam("challenge", type_=CardChallengeRecord.challenge.type),
+            bindparam("expires_at", type_=CardChallengeRecord.expires_at.type),
+        ).where(
+            Card.atr == bindparam("atr"),
+            func.substr(Card.card_id, 1, CARD_ID_COMPARED) == bindparam("card_id_prefix"),
+            Card.status != "cancelled",
+        ),
+    )
+    .returning(CardChallengeRecord.card_pk)
+)
 _CHALLENGE_AND_HOLDER = Query(  # the challenge, its card and holder (and staff flag): one round trip, no lock
     select(
         CardChallengeRecord.kiosk_id,
@@ -79,19 +96,18 @@ _AUDIT = _insert(AuditEntry, ("at", "kiosk_id", "person_id", "action", "outcome"
 
 async def issue_challenge(tx: Transaction, kiosk_id: str, request: CardChallengeRequest, ttl_s: int) -> CardChallenge:
     """Store and return a one-time challenge for the card with this ATR and 卡识别码."""
-    card = await tx.first(_CARD_BY_ATR, {"atr": request.atr})
-    if card is None or card[1][:CARD_ID_COMPARED] != request.card_id[:CARD_ID_COMPARED]:
-        raise ApiError(404, "card_unknown", "this card is not on record")
-    if card[2] == "cancelled":
-        raise ApiError(403, "card_cancelled", "this card has been cancelled; please apply for a new one")
     record = {
         "id": secrets.token_hex(16),
         "kiosk_id": kiosk_id,
-        "card_pk": card[0],
         "challenge": secrets.token_bytes(16).hex().upper(),
         "expires_at": utcnow() + timedelta(seconds=ttl_s),
     }
-    await tx.all(_INSERT_CHALLENGE, record)
+    card_id_prefix = request.card_id[:CARD_ID_COMPARED]
+    if await tx.first(_ISSUE, {**record, "atr": request.atr, "card_id_prefix": card_id_prefix}) is None:
+        card = await tx.first(_CARD_BY_ATR, {"atr": request.atr})  # why not: the failure path only
+        if card is None or card[1][:CARD_ID_COMPARED] != card_id_prefix:
+            raise ApiError(404, "card_unknown", "this card is not on record")
+        raise ApiError(403, "card_cancelled", "this card has been cancelled; please apply for a new one")
     return CardChallenge(challenge_id=record["id"], challenge=record["challenge"], expires_at=record["expires_at"])
 
 

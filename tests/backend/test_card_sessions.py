@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from kiosk_backend.app import create_app
@@ -177,3 +177,17 @@ def test_without_issuer_key_logins_are_refused(backend: Backend) -> None:
         answer = client.post("/v1/card-sessions", json=_session_request("citizen", challenge), headers=idem())
     assert answer.status_code == 503
     assert answer.json()["error"]["code"] == "issuer_key_missing"
+
+
+def test_a_cancelled_card_gets_no_challenge(api: TestClient, backend: Backend) -> None:
+    demo_atrs = {card.atr.hex().upper() for card in DEMO.cards}
+    with Session(backend.engine) as db:
+        card = next(c for c in db.scalars(select(Card).where(Card.status == "normal")) if c.atr not in demo_atrs)
+        identity = {"card_id": card.card_id, "atr": card.atr}
+        db.execute(update(Card).where(Card.id == card.id).values(status="cancelled"))
+        db.commit()
+        challenges = db.scalar(select(func.count()).select_from(CardChallengeRecord))
+    answer = api.post("/v1/card-sessions/challenge", json=identity, headers=idem())
+    assert (answer.status_code, answer.json()["error"]["code"]) == (403, "card_cancelled")
+    with Session(backend.engine) as db:
+        assert db.scalar(select(func.count()).select_from(CardChallengeRecord)) == challenges
