@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -112,7 +112,7 @@ class FastDb(Protocol):
 
     async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None: ...
 
-    def transaction(self) -> Any: ...  # an async context manager yielding a Transaction
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
 
     async def close(self) -> None: ...
 
@@ -149,16 +149,20 @@ class PgFastDb:
 
     async def _open_pool(self) -> asyncpg.Pool:
         loop = asyncio.get_running_loop()
-        if self._pool is None or self._loop is not loop:
-            self._pool, self._loop = None, loop
-            self._pool = await asyncpg.create_pool(
-                self._dsn,
-                min_size=1,
-                max_size=self._pool_size,
-                reset=_end_open_transaction,
-                server_settings={"timezone": "UTC"},
-            )
-        return self._pool
+        if self._pool is not None and self._loop is loop:
+            return self._pool
+        pool = await asyncpg.create_pool(
+            self._dsn,
+            min_size=1,
+            max_size=self._pool_size,
+            reset=_end_open_transaction,
+            server_settings={"timezone": "UTC"},
+        )
+        if self._pool is not None and self._loop is loop:  # a concurrent first request opened one meanwhile
+            await pool.close()
+            return self._pool
+        self._pool, self._loop = pool, loop
+        return pool
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
