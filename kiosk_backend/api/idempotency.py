@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
@@ -78,13 +78,14 @@ def _stored(db: Session, idem: IdempotentRequest) -> Row[str, int, str] | None:
     return db.connection().execute(_LOOKUP, {"kiosk_id": idem.kiosk_id, "key": idem.key}).first()
 
 
-def _replay(record: Row[str, int, str] | Sequence[object], idem: IdempotentRequest) -> Response:
+def _replay(record: Sequence[Any], idem: IdempotentRequest) -> Response:
+    """The stored answer (request hash, status, body) for a replay; 422 when the key came with another request."""
     request_hash, status_code, response_body = record
     if request_hash != idem.request_hash:
         raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
     return Response(
-        content=str(response_body),
-        status_code=int(str(status_code)),
+        content=response_body,
+        status_code=int(status_code),
         media_type="application/json",
         headers={REPLAY_HEADER: "true"},
     )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy.orm import Session
 
 from kiosk_backend.clock import utcnow
+from kiosk_backend.fastdb import Query, Transaction
 from kiosk_backend.models import AuditEntry
 
 _INSERT = insert(AuditEntry)  # built once; a Core insert skips the ORM unit of work
+_COLUMNS = ("at", "kiosk_id", "person_id", "action", "outcome", "detail")
+_INSERT_FAST = Query(insert(AuditEntry).values({name: bindparam(name) for name in _COLUMNS}))
 
 
 def audit(
@@ -26,3 +29,11 @@ def audit(
             "detail": detail[:200],
         },
     )
+
+
+async def audit_fast(
+    tx: Transaction, action: str, outcome: str, kiosk_id: str | None, person_id: int | None, detail: str = ""
+) -> None:
+    """:func:`audit` in a :mod:`kiosk_backend.fastdb` transaction (the card login)."""
+    entry = {"action": action, "outcome": outcome, "detail": detail[:200]}
+    await tx.all(_INSERT_FAST, {"at": utcnow(), "kiosk_id": kiosk_id, "person_id": person_id, **entry})

@@ -25,8 +25,9 @@ from kiosk_backend.config import CardSettings
 from kiosk_backend.errors import ApiError
 from kiosk_backend.fastdb import Query, Transaction
 from kiosk_backend.identifiers import mask_ssn
-from kiosk_backend.models import AuditEntry, Card, CardChallengeRecord, CitizenSession, Person, Staff
+from kiosk_backend.models import Card, CardChallengeRecord, CitizenSession, Person, Staff
 from kiosk_backend.schemas import CardChallenge, CardChallengeRequest, CardSession, CardSessionRequest
+from kiosk_backend.services.audit import audit_fast
 from kiosk_backend.services.card_status import loss_lapsed
 from kiosk_backend.tokens import new_token, token_hash
 
@@ -91,7 +92,6 @@ _INSERT_SESSION = _insert(
     CitizenSession,
     ("token_hash", "person_id", "card_pk", "kiosk_id", "scope", "role", "created_at", "expires_at", "ended_at"),
 )
-_AUDIT = _insert(AuditEntry, ("at", "kiosk_id", "person_id", "action", "outcome", "detail"))
 
 
 async def issue_challenge(tx: Transaction, kiosk_id: str, request: CardChallengeRequest, ttl_s: int) -> CardChallenge:
@@ -109,11 +109,6 @@ async def issue_challenge(tx: Transaction, kiosk_id: str, request: CardChallenge
             raise ApiError(404, "card_unknown", "this card is not on record")
         raise ApiError(403, "card_cancelled", "this card has been cancelled; please apply for a new one")
     return CardChallenge(challenge_id=record["id"], challenge=record["challenge"], expires_at=record["expires_at"])
-
-
-async def _audit(tx: Transaction, outcome: str, kiosk_id: str, person_id: int, detail: str) -> None:
-    entry = {"action": "card_login", "outcome": outcome, "detail": detail[:200]}
-    await tx.all(_AUDIT, {"at": utcnow(), "kiosk_id": kiosk_id, "person_id": person_id, **entry})
 
 
 async def open_session(
@@ -151,10 +146,10 @@ async def open_session(
     if not fresh:
         raise ApiError(401, "challenge_expired", "the login challenge expired; start again")
     if not authentic:
-        await _audit(tx, "bad_cryptogram", kiosk_id, person_id, f"card …{card_no[-4:]}")
+        await audit_fast(tx, "card_login", "bad_cryptogram", kiosk_id, person_id, f"card …{card_no[-4:]}")
         raise ApiError(401, "card_auth_failed", "the card could not be authenticated")
     if not same_identity:
-        await _audit(tx, "identity_mismatch", kiosk_id, person_id, f"card …{card_no[-4:]}")
+        await audit_fast(tx, "card_login", "identity_mismatch", kiosk_id, person_id, f"card …{card_no[-4:]}")
         raise ApiError(403, "card_mismatch", "the card's data do not match the records")
     if status == "cancelled":
         raise ApiError(403, "card_cancelled", "this card has been cancelled; please apply for a new one")
@@ -167,5 +162,5 @@ async def open_session(
         _INSERT_SESSION,
         {**session, "token_hash": token_hash(token), "created_at": now, "expires_at": expires, "ended_at": None},
     )
-    await _audit(tx, "ok" if scope == "full" else "unlock_only", kiosk_id, person_id, mask_ssn(ssn))
+    await audit_fast(tx, "card_login", "ok" if scope == "full" else "unlock_only", kiosk_id, person_id, mask_ssn(ssn))
     return CardSession(token=token, expires_at=expires, scope=scope, role=role, card_status=status, name=name, ssn=ssn)
