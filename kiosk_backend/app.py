@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -70,7 +71,16 @@ def create_app(settings: BackendSettings) -> FastAPI:
     return app
 
 
+def serving_app(settings: BackendSettings) -> FastAPI:
+    """The app of a `serve` process: built, then frozen out of the cyclic garbage collector together with
+    everything imported so far (~130,000 objects that live as long as the process; a full collection over them
+    paused a worker for ~60 ms, a p99 spike under load)."""
+    app = create_app(settings)
+    gc.freeze()  # O(1); no collection first: the start of the kiosk's embedded backend stays as fast
+    return app
+
+
 def app_from_environment() -> FastAPI:
     """Factory for uvicorn workers (import string): settings from the file named in the environment, if any."""
     path = os.environ.get(CONFIG_PATH_ENV)
-    return create_app(load_backend_settings(Path(path) if path else None))
+    return serving_app(load_backend_settings(Path(path) if path else None))

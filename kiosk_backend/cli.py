@@ -28,7 +28,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from kiosk_backend.app import CONFIG_PATH_ENV, create_app
+    from kiosk_backend.app import CONFIG_PATH_ENV, serving_app
     from kiosk_backend.config import load_backend_settings
     from kiosk_backend.db import upgrade_to_head
 
@@ -52,7 +52,7 @@ def _serve(args: argparse.Namespace) -> int:
                 target, factory=True, host=host, port=port, workers=workers, log_level=args.log_level, access_log=False
             )
         return EXIT_OK
-    app = create_app(settings)
+    app = serving_app(settings)
     if args.fd is not None:
         uvicorn.run(app, fd=args.fd, log_level=args.log_level, access_log=False)
     else:
