@@ -300,6 +300,8 @@ class KioskApp(App[None], inherit_bindings=False):
 
     def _apply_availability(self, availability: Availability) -> None:
         """Show the screen that matches the kiosk's state (only between citizen sessions)."""
+        if not self.screen_stack:  # the app is shutting down while a health check was in flight
+            return
         if self._polling_fast and availability.state is not ServiceState.STARTING:
             self._polling_fast = False
             self._poll_timer.stop()

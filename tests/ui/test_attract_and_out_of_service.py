@@ -142,3 +142,15 @@ async def test_demo_app_with_embedded_backend_starts_and_stops_cleanly(isolated_
             assert text_of(app, "#status-state") == "服务正常"
     assert embedded_children() == []
     assert (isolated_home / ".local/share/shebao-kiosk/demo-backend.sqlite3").exists()
+
+
+async def test_a_health_answer_arriving_during_shutdown_is_dropped(clock: FakeClock) -> None:
+    """A health check still in flight when the app closes lands on an empty screen stack: no crash (seen once in
+    CI as a failed worker at the end of a staff-mode test)."""
+    from kiosk.services.availability import Availability, ServiceState
+
+    app = make_app(FakeBackend(up=True), clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: online(app))
+    assert not app.screen_stack
+    app._apply_availability(Availability(ServiceState.OUT_OF_SERVICE, fault_code="E-BK-001"))
