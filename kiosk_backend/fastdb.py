@@ -20,7 +20,7 @@ from typing import Any, Protocol, cast
 
 import asyncpg
 from anyio import to_thread
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine, bindparam, insert, make_url
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
@@ -95,6 +95,11 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
     )
 
 
+def insert_query(model: type, names: tuple[str, ...]) -> Query:
+    """``INSERT INTO <model> (names…) VALUES (:name…)``: one bound parameter per named column."""
+    return Query(insert(model).values({name: bindparam(name) for name in names}))
+
+
 class Transaction(Protocol):
     """Statements of one database transaction (committed when the block ends without an exception)."""
 
@@ -117,7 +122,18 @@ class FastDb(Protocol):
     async def close(self) -> None: ...
 
 
-class _PgTransaction:
+class _FirstOfAll:
+    """``first`` for every statement runner below: the first row of ``all``, or None."""
+
+    async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
+        raise NotImplementedError
+
+    async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None:
+        rows = await self.all(query, params)
+        return rows[0] if rows else None
+
+
+class _PgTransaction(_FirstOfAll):
     def __init__(self, connection: asyncpg.Connection, dialect: Dialect) -> None:
         self._connection = connection
         self._dialect = dialect
@@ -132,12 +148,8 @@ class _PgTransaction:
             raise ValueRefused(type(exc).__name__) from exc
         return compiled.rows([tuple(record) for record in records])
 
-    async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None:
-        rows = await self.all(query, params)
-        return rows[0] if rows else None
 
-
-class PgFastDb:
+class PgFastDb(_FirstOfAll):
     """PostgreSQL through asyncpg's pool (one pool per event loop: a worker has one, tests may have several)."""
 
     def __init__(self, engine: Engine, pool_size: int) -> None:
@@ -174,10 +186,6 @@ class PgFastDb:
         async with self._connection() as connection:
             return await _PgTransaction(connection, self.dialect).all(query, params)
 
-    async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None:
-        rows = await self.all(query, params)
-        return rows[0] if rows else None
-
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         async with self._connection() as connection, connection.transaction():
@@ -197,7 +205,7 @@ async def _end_open_transaction(connection: asyncpg.Connection) -> None:
         await connection.execute("ROLLBACK")
 
 
-class _SqliteTransaction:
+class _SqliteTransaction(_FirstOfAll):
     def __init__(self, connection: Any, dialect: Dialect) -> None:
         self._connection = connection
         self._dialect = dialect
@@ -222,12 +230,8 @@ class _SqliteTransaction:
     async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
         return await to_thread.run_sync(self.all_sync, query, params)
 
-    async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None:
-        rows = await self.all(query, params)
-        return rows[0] if rows else None
 
-
-class SqliteFastDb:
+class SqliteFastDb(_FirstOfAll):
     """SQLite on the engine's pooled sqlite3 connections, one worker thread per statement."""
 
     def __init__(self, engine: Engine) -> None:
@@ -245,10 +249,6 @@ class SqliteFastDb:
 
     async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
         return await to_thread.run_sync(self._one_statement, query, params)
-
-    async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None:
-        rows = await self.all(query, params)
-        return rows[0] if rows else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

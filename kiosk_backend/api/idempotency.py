@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from kiosk_backend.api.deps import KioskAuth
 from kiosk_backend.clock import utcnow
 from kiosk_backend.errors import ApiError, error_body_json
-from kiosk_backend.fastdb import FastDb, Query, Transaction, UniqueViolation
+from kiosk_backend.fastdb import FastDb, Query, Transaction, UniqueViolation, insert_query
 from kiosk_backend.models import IdempotencyRecord
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -71,7 +71,7 @@ _LOOKUP = select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code, 
 _INSERT = insert(IdempotencyRecord)
 _RECORD_COLUMNS = ("kiosk_id", "key", "request_hash", "status_code", "response_body", "created_at")
 _LOOKUP_FAST = Query(_LOOKUP)
-_INSERT_FAST = Query(insert(IdempotencyRecord).values({name: bindparam(name) for name in _RECORD_COLUMNS}))
+_INSERT_FAST = insert_query(IdempotencyRecord, _RECORD_COLUMNS)
 
 
 def _stored(db: Session, idem: IdempotentRequest) -> Row[str, int, str] | None:
@@ -162,15 +162,21 @@ async def run_idempotent_fast(
             record = {**key, "request_hash": idem.request_hash, "status_code": status, "response_body": body}
             await tx.all(_INSERT_FAST, {**record, "created_at": utcnow()})
     except UniqueViolation:  # stored before (a replay) or by a concurrent duplicate: ours is undone, answer with theirs
-        deadline = time.monotonic() + 5.0
-        while (stored := await db.first(_LOOKUP_FAST, key)) is None and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        stored = await _wait_for_winner_fast(db, key)
         if stored is None:
             raise ApiError(409, "idempotency_conflict", "a request with this key is in progress; retry") from None
         return _replay(stored, idem)
     if status != 200:
         raise ApiError(status, *_code_message(body))
     return Response(content=body, status_code=status, media_type="application/json")
+
+
+async def _wait_for_winner_fast(db: FastDb, key: dict[str, str], timeout_s: float = 5.0) -> Sequence[Any] | None:
+    """:func:`_wait_for_winner` on :mod:`kiosk_backend.fastdb`: the stored answer once its transaction commits."""
+    deadline = time.monotonic() + timeout_s
+    while (stored := await db.first(_LOOKUP_FAST, key)) is None and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return stored
 
 
 def _code_message(body: str) -> tuple[str, str]:

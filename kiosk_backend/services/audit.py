@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from kiosk_backend.clock import utcnow
-from kiosk_backend.fastdb import Query, Transaction
+from kiosk_backend.fastdb import Transaction, insert_query
 from kiosk_backend.models import AuditEntry
 
 _INSERT = insert(AuditEntry)  # built once; a Core insert skips the ORM unit of work
 _COLUMNS = ("at", "kiosk_id", "person_id", "action", "outcome", "detail")
-_INSERT_FAST = Query(insert(AuditEntry).values({name: bindparam(name) for name in _COLUMNS}))
+_INSERT_FAST = insert_query(AuditEntry, _COLUMNS)
 
 
 def audit(

@@ -23,7 +23,7 @@ from kiosk_backend.cardcrypto import derive_card_key, internal_authenticate
 from kiosk_backend.clock import aware, utcnow
 from kiosk_backend.config import CardSettings
 from kiosk_backend.errors import ApiError
-from kiosk_backend.fastdb import Query, Transaction
+from kiosk_backend.fastdb import Query, Transaction, insert_query
 from kiosk_backend.identifiers import mask_ssn
 from kiosk_backend.models import Card, CardChallengeRecord, CitizenSession, Person, Staff
 from kiosk_backend.schemas import CardChallenge, CardChallengeRequest, CardSession, CardSessionRequest
@@ -35,10 +35,6 @@ CARD_ID_COMPARED = 24  # hex digits of 卡识别码 compared with the record (al
 
 # The login is two POSTs per card insertion, the busiest writes of the service: its statements run on the driver
 # (kiosk_backend.fastdb), a handful of round trips each.
-
-
-def _insert(model: type, names: tuple[str, ...]) -> Query:
-    return Query(insert(model).values({name: bindparam(name) for name in names}))
 
 
 _CARD_BY_ATR = Query(select(Card.id, Card.card_id, Card.status).where(Card.atr == bindparam("atr")))
@@ -88,7 +84,7 @@ _BURN = Query(  # compare-and-set: of two concurrent uses of one challenge only 
     .returning(CardChallengeRecord.id)
 )
 _CARD_STATUS = Query(select(Card.status).where(Card.id == bindparam("card_pk")))
-_INSERT_SESSION = _insert(
+_INSERT_SESSION = insert_query(
     CitizenSession,
     ("token_hash", "person_id", "card_pk", "kiosk_id", "scope", "role", "created_at", "expires_at", "ended_at"),
 )

@@ -4,15 +4,21 @@ in-statement token check must answer like the separate one — on SQLite and Pos
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from kiosk_backend.db import make_engine
 from kiosk_backend.fastdb import Query, UniqueViolation, ValueRefused, make_fastdb
 from kiosk_backend.models import (
     Card,
@@ -27,6 +33,7 @@ from kiosk_backend.models import (
 from kiosk_backend.schemas import ContributionPage, Enrolments, MedicalAccountPage
 from kiosk_backend.services.queries import MONEY_COLUMNS
 from tests.backend.conftest import Backend, citizen, idem, login
+from tests.backend.pg import PostgresServer
 
 PEOPLE = ("citizen", "retiree", "staff", "initial-pin", "blocked")
 CONTRIBUTION_FILTERS: list[dict[str, Any]] = [
@@ -206,3 +213,45 @@ async def test_fastdb_translates_driver_errors(backend: Backend) -> None:
         assert await db.first(count, {"key": record["key"] + "-2"}) == (0,)  # rolled back with the transaction
     finally:
         await db.close()
+
+
+async def test_concurrent_first_requests_of_a_worker_open_one_pool(
+    postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight requests arriving together on a fresh worker: pools may be opened in parallel, one is kept."""
+    import asyncpg
+
+    opened: list[asyncpg.Pool] = []
+    real_create_pool = asyncpg.create_pool
+
+    async def counting(*args: Any, **kwargs: Any) -> asyncpg.Pool:
+        pool = await real_create_pool(*args, **kwargs)
+        opened.append(pool)
+        return pool
+
+    monkeypatch.setattr(asyncpg, "create_pool", counting)
+    engine = make_engine(postgres.create_database(f"pool_{uuid.uuid4().hex[:8]}"))
+    db = make_fastdb(engine, pool_size=2)
+    one = Query(select(literal(1)))
+    try:
+        assert await asyncio.gather(*(db.all(one, {}) for _ in range(8))) == [[(1,)]] * 8
+        assert opened, "the pool was opened"
+        assert [pool.is_closing() for pool in opened].count(False) == 1
+    finally:
+        await db.close()
+        engine.dispose()
+
+
+def test_a_serving_process_freezes_its_objects_out_of_the_gc(tmp_path: Path) -> None:
+    """`kiosk-backend serve` builds its app with serving_app: the objects built so far leave the cyclic GC."""
+    script = (
+        "import gc; from kiosk_backend.app import serving_app; from kiosk_backend.config import load_backend_settings;"
+        " before = gc.get_freeze_count(); serving_app(load_backend_settings(None));"
+        " print(before, gc.get_freeze_count())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env={**os.environ, "HOME": str(tmp_path)}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    before, after = (int(n) for n in done.stdout.split())
+    assert before == 0 and after > 50_000

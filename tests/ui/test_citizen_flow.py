@@ -22,6 +22,7 @@ from kiosk.screens.pin import PinScreen
 from kiosk.screens.query import QueryScreen
 from kiosk_backend.demo_cards import load_demo_cards
 from tests.helpers import FakeClock
+from tests.ui.pilot import wait_for
 
 SIZE = (100, 32)
 CARDS = load_demo_cards()
@@ -46,14 +47,6 @@ def empty_slot(demo: tuple[KioskContext, FakeClock]) -> Iterator[None]:
     slot = demo[0].demo_slot
     if slot is not None:
         slot.remove()
-
-
-async def wait_for(pilot: Pilot[None], condition: object, timeout_s: float = 30.0) -> None:
-    for _ in range(int(timeout_s / 0.05)):
-        if callable(condition) and condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting; screen is {type(pilot.app.screen).__name__}")
 
 
 async def online(pilot: Pilot[None], app: KioskApp) -> None:

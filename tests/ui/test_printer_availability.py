@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from kiosk.app import KioskApp
 from kiosk.backend_client.embedded import EmbeddedBackend
@@ -28,6 +27,7 @@ from kiosk_backend.demo_cards import load_demo_cards
 from kiosk_backend.schemas import DeviceStatus
 from tests.helpers import FakeClock, require_tool
 from tests.slips.ipp_lab import QUEUE, IppLab
+from tests.ui.pilot import wait_for
 
 CARDS = load_demo_cards()
 
@@ -50,14 +50,6 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBacke
         yield backend
     finally:
         backend.stop()
-
-
-async def wait_for(pilot: Pilot[None], condition: object, timeout_s: float = 20.0) -> None:
-    for _ in range(int(timeout_s / 0.05)):
-        if callable(condition) and condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting; screen is {type(pilot.app.screen).__name__}")
 
 
 def test_xfs_words_for_every_printer_state() -> None:
