@@ -7,20 +7,25 @@ per dialect with the column types' bind and result processors — but they run o
 thread hop, statements prepared once per connection; asyncpg's protocol costs ~0.03–0.04 ms of CPU per statement,
 psycopg's async mode ~0.08) or on the engine's own sqlite3 connections in a worker thread (SQLite: the embedded
 one-kiosk case).
+
+A state-changing request writes with :meth:`FastDb.write`: a few inserts, optionally guarded by one compare-and-set
+statement, committed atomically together — on PostgreSQL as one statement (data-modifying CTEs: one round trip, no
+BEGIN / COMMIT), on SQLite in one transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 import asyncpg
 from anyio import to_thread
-from sqlalchemy import Engine, bindparam, insert, make_url
+from sqlalchemy import Engine, bindparam, func, insert, literal_column, make_url, select
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
@@ -95,21 +100,50 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
     )
 
 
-def insert_query(model: type, names: tuple[str, ...]) -> Query:
+class InsertQuery(Query):
     """``INSERT INTO <model> (names…) VALUES (:name…)``: one bound parameter per named column."""
-    return Query(insert(model).values({name: bindparam(name) for name in names}))
+
+    def __init__(self, model: type, names: tuple[str, ...]) -> None:
+        super().__init__(insert(model).values({name: bindparam(name) for name in names}))
+        self.model = model
+        self.names = names
 
 
-class Transaction(Protocol):
-    """Statements of one database transaction (committed when the block ends without an exception)."""
+def insert_query(model: type, names: tuple[str, ...]) -> InsertQuery:
+    """An :class:`InsertQuery` (built once per module, like every :class:`Query`)."""
+    return InsertQuery(model, names)
 
-    async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]: ...
 
-    async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None: ...
+Statement = tuple[Query, Mapping[str, Any]]  # a query and its parameters
+Insert = tuple[InsertQuery, Mapping[str, Any]]
+
+
+@functools.cache
+def _write_group(guard: Query | None, inserts: tuple[InsertQuery, ...]) -> Query:
+    """One PostgreSQL statement for :meth:`FastDb.write`: ``WITH guard AS (… RETURNING …), w0 AS (INSERT … SELECT
+    :w0_… FROM guard), … SELECT count(*) FROM guard`` — the inserts take one row from each row the guard returned;
+    without a guard they insert their values once and the statement answers 1. Built once per shape."""
+    source = guard.statement.cte("guard") if guard is not None else None  # type: ignore[attr-defined]
+    ctes = []
+    for index, query in enumerate(inserts):
+        columns = query.model.__table__.c  # type: ignore[attr-defined]
+        values = select(*(bindparam(f"w{index}_{name}", type_=columns[name].type) for name in query.names))
+        if source is not None:
+            values = values.select_from(source)
+        ctes.append(insert(query.model).from_select(list(query.names), values).cte(f"w{index}"))
+    answer = select(func.count()).select_from(source) if source is not None else select(literal_column("1"))
+    return Query(answer.add_cte(*ctes))
+
+
+def _group_parameters(guard: Statement | None, inserts: Sequence[Insert]) -> dict[str, Any]:
+    params = dict(guard[1]) if guard is not None else {}
+    for index, (_, values) in enumerate(inserts):
+        params.update((f"w{index}_{name}", value) for name, value in values.items())
+    return params
 
 
 class FastDb(Protocol):
-    """Single statements in autocommit, or a transaction; ``UniqueViolation`` for a unique-constraint conflict."""
+    """Single statements in autocommit; atomic writes; ``UniqueViolation`` for a unique-constraint conflict."""
 
     dialect: Dialect
 
@@ -117,7 +151,11 @@ class FastDb(Protocol):
 
     async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None: ...
 
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+    async def write(self, inserts: Sequence[Insert], guard: Statement | None = None) -> bool:
+        """Atomically: run ``guard`` (a DML statement with RETURNING, e.g. a compare-and-set), and only if it
+        returned a row, the ``inserts``; True when they were written (always, without a guard). A failing insert
+        (e.g. a unique violation) undoes the guard's change too."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -131,22 +169,6 @@ class _FirstOfAll:
     async def first(self, query: Query, params: Mapping[str, Any]) -> Row | None:
         rows = await self.all(query, params)
         return rows[0] if rows else None
-
-
-class _PgTransaction(_FirstOfAll):
-    def __init__(self, connection: asyncpg.Connection, dialect: Dialect) -> None:
-        self._connection = connection
-        self._dialect = dialect
-
-    async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
-        compiled = query.compiled(self._dialect)
-        try:
-            records = await self._connection.fetch(compiled.sql, *compiled.parameters(params))
-        except asyncpg.UniqueViolationError as exc:
-            raise UniqueViolation(str(exc)) from exc
-        except asyncpg.DataError as exc:  # refused by the driver (encoding) or the server (SQLSTATE class 22)
-            raise ValueRefused(type(exc).__name__) from exc
-        return compiled.rows([tuple(record) for record in records])
 
 
 class PgFastDb(_FirstOfAll):
@@ -183,13 +205,20 @@ class PgFastDb(_FirstOfAll):
             yield connection
 
     async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
+        compiled = query.compiled(self.dialect)
         async with self._connection() as connection:
-            return await _PgTransaction(connection, self.dialect).all(query, params)
+            try:
+                records = await connection.fetch(compiled.sql, *compiled.parameters(params))
+            except asyncpg.UniqueViolationError as exc:
+                raise UniqueViolation(str(exc)) from exc
+            except asyncpg.DataError as exc:  # refused by the driver (encoding) or the server (SQLSTATE class 22)
+                raise ValueRefused(type(exc).__name__) from exc
+        return compiled.rows([tuple(record) for record in records])
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
-        async with self._connection() as connection, connection.transaction():
-            yield _PgTransaction(connection, self.dialect)
+    async def write(self, inserts: Sequence[Insert], guard: Statement | None = None) -> bool:
+        group = _write_group(guard[0] if guard is not None else None, tuple(query for query, _ in inserts))
+        answer = await self.first(group, _group_parameters(guard, inserts))
+        return answer is not None and answer[0] > 0
 
     async def close(self) -> None:
         if self._pool is not None and self._loop is asyncio.get_running_loop():
@@ -198,69 +227,65 @@ class PgFastDb(_FirstOfAll):
 
 
 async def _end_open_transaction(connection: asyncpg.Connection) -> None:
-    """What a connection needs before it goes back to the pool: this module opens no cursors, listeners, locks or
-    session settings, and its transactions end in their ``async with`` — so, unlike asyncpg's default reset
-    (``RESET ALL`` and more: a round trip per request), nothing unless a transaction was somehow left open."""
+    """What a connection needs before it goes back to the pool: this module opens no cursors, listeners, locks,
+    session settings or transactions (each statement is its own) — so, unlike asyncpg's default reset (``RESET ALL``
+    and more: a round trip per request), nothing unless a transaction was somehow left open."""
     if connection.is_in_transaction():
         await connection.execute("ROLLBACK")
 
 
-class _SqliteTransaction(_FirstOfAll):
-    def __init__(self, connection: Any, dialect: Dialect) -> None:
-        self._connection = connection
-        self._dialect = dialect
-
-    def all_sync(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
-        compiled = query.compiled(self._dialect)
-        cursor = self._connection.cursor()
-        try:
-            cursor.execute(compiled.sql, compiled.parameters(params))
-            return compiled.rows(cursor.fetchall()) if compiled.returns_rows else []
-        except sqlite3.IntegrityError as exc:
+def _run_sqlite(connection: Any, dialect: Dialect, query: Query, params: Mapping[str, Any]) -> list[Row]:
+    """One statement on a sqlite3 connection, the driver's errors translated."""
+    compiled = query.compiled(dialect)
+    cursor = connection.cursor()
+    try:
+        cursor.execute(compiled.sql, compiled.parameters(params))
+        return compiled.rows(cursor.fetchall()) if compiled.returns_rows else []
+    except sqlite3.IntegrityError as exc:
+        raise UniqueViolation(str(exc)) from exc
+    except OverflowError as exc:  # an integer beyond SQLite's 64 bits
+        raise ValueRefused(type(exc).__name__) from exc
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc):
             raise UniqueViolation(str(exc)) from exc
-        except OverflowError as exc:  # an integer beyond SQLite's 64 bits
-            raise ValueRefused(type(exc).__name__) from exc
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc):
-                raise UniqueViolation(str(exc)) from exc
-            raise
-        finally:
-            cursor.close()
-
-    async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
-        return await to_thread.run_sync(self.all_sync, query, params)
+        raise
+    finally:
+        cursor.close()
 
 
 class SqliteFastDb(_FirstOfAll):
-    """SQLite on the engine's pooled sqlite3 connections, one worker thread per statement."""
+    """SQLite on the engine's pooled sqlite3 connections, one worker thread per call (the statements of a write
+    in one transaction)."""
 
     def __init__(self, engine: Engine) -> None:
         self.dialect = engine.dialect
         self._engine = engine
 
-    def _one_statement(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
+    def _in_transaction(self, statements: Callable[[Any], Any]) -> Any:
         connection = self._engine.raw_connection()
         try:
-            rows = _SqliteTransaction(connection, self.dialect).all_sync(query, params)
+            result = statements(connection)
             connection.commit()
-            return rows
+            return result
+        except BaseException:
+            connection.rollback()
+            raise
         finally:
             connection.close()
 
     async def all(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
-        return await to_thread.run_sync(self._one_statement, query, params)
+        run = functools.partial(_run_sqlite, dialect=self.dialect, query=query, params=params)
+        return cast(list[Row], await to_thread.run_sync(self._in_transaction, run))
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
-        connection = await to_thread.run_sync(self._engine.raw_connection)
-        try:
-            yield _SqliteTransaction(connection, self.dialect)
-            await to_thread.run_sync(connection.commit)
-        except BaseException:
-            await to_thread.run_sync(connection.rollback)
-            raise
-        finally:
-            await to_thread.run_sync(connection.close)
+    async def write(self, inserts: Sequence[Insert], guard: Statement | None = None) -> bool:
+        def statements(connection: Any) -> bool:
+            if guard is not None and not _run_sqlite(connection, self.dialect, *guard):
+                return False
+            for query, params in inserts:
+                _run_sqlite(connection, self.dialect, query, params)
+            return True
+
+        return cast(bool, await to_thread.run_sync(self._in_transaction, statements))
 
     async def close(self) -> None:
         return None

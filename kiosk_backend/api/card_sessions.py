@@ -17,30 +17,28 @@ from kiosk_backend.services.card_status import effective_status
 router = APIRouter(prefix="/card-sessions", tags=["card sessions"])
 
 # The login is two POSTs per card insertion, the busiest writes: async routes on kiosk_backend.fastdb (no worker
-# thread, a few round trips each).
+# thread; one round trip for the challenge, two for the session on PostgreSQL).
 
 
 @router.post("/challenge", response_model=CardChallenge)
 async def challenge(body: CardChallengeRequest, idem: Idempotent, request: Request) -> Response:
     """A one-time challenge for INTERNAL AUTHENTICATE (valid 60 s, one use)."""
     ttl_s = request.app.state.settings.card.challenge_ttl_s
-    return await run_idempotent_fast(
-        request.app.state.fastdb, idem, lambda tx: card_sessions.issue_challenge(tx, idem.kiosk_id, body, ttl_s)
-    )
+    db = request.app.state.fastdb
+    return await run_idempotent_fast(db, idem, lambda: card_sessions.issue_challenge(db, idem.kiosk_id, body, ttl_s))
 
 
 @router.post("", response_model=CardSession)
 async def open_session(body: CardSessionRequest, idem: Idempotent, request: Request) -> Response:
     """Check the card's cryptogram and identity; a citizen token scoped to the person and this kiosk."""
     settings: BackendSettings = request.app.state.settings
+    db = request.app.state.fastdb
 
     async def record_lapse(card_pk: int) -> None:
         await run_in_threadpool(_record_lapse, request, card_pk)
 
     return await run_idempotent_fast(
-        request.app.state.fastdb,
-        idem,
-        lambda tx: card_sessions.open_session(tx, idem.kiosk_id, body, settings.card, record_lapse),
+        db, idem, lambda: card_sessions.open_session(db, idem.kiosk_id, body, settings.card, record_lapse)
     )
 
 

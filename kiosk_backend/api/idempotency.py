@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 from kiosk_backend.api.deps import KioskAuth
 from kiosk_backend.clock import utcnow
 from kiosk_backend.errors import ApiError, error_body_json
-from kiosk_backend.fastdb import FastDb, Query, Transaction, UniqueViolation, insert_query
+from kiosk_backend.fastdb import FastDb, Query, UniqueViolation, insert_query
 from kiosk_backend.models import IdempotencyRecord
+from kiosk_backend.services.outcomes import Outcome
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -143,24 +144,28 @@ def _wait_for_winner(db: Session, idem: IdempotentRequest, timeout_s: float = 5.
 
 
 async def run_idempotent_fast(
-    db: FastDb, idem: IdempotentRequest, action: Callable[[Transaction], Awaitable[BaseModel]]
+    db: FastDb, idem: IdempotentRequest, action: Callable[[], Awaitable[Outcome]]
 ) -> Response:
     """:func:`run_idempotent` for the login, on :mod:`kiosk_backend.fastdb`: same table, same answers.
 
-    One round trip fewer: the key is not looked up first. A replay runs the action again in a transaction that
-    cannot commit (the stored key conflicts), so it is rolled back and the stored answer is returned — the action
-    must keep all its effects in the transaction (the login does).
+    The action reads, then returns its :class:`Outcome`; its inserts and the stored answer are written atomically
+    (one statement on PostgreSQL). The key is not looked up first: a replay's write conflicts with the stored key,
+    is undone whole, and the stored answer is returned — so the action must write nothing itself (the login does not).
     """
+    try:
+        outcome = await action()
+    except ApiError as exc:  # an answer too, stored like any other
+        outcome = Outcome(exc)
     key = {"kiosk_id": idem.kiosk_id, "key": idem.key}
     try:
-        async with db.transaction() as tx:
-            try:
-                result = await action(tx)
-                status, body = 200, result.model_dump_json()
-            except ApiError as exc:  # an answer too: stored, and what the action wrote before it is kept
-                status, body = exc.status, error_body_json(exc.code, exc.message)
+        while True:
+            status, body = _status_and_body(outcome.answer)
             record = {**key, "request_hash": idem.request_hash, "status_code": status, "response_body": body}
-            await tx.all(_INSERT_FAST, {**record, "created_at": utcnow()})
+            if await db.write((*outcome.writes, (_INSERT_FAST, {**record, "created_at": utcnow()})), outcome.guard):
+                break
+            if outcome.otherwise is None:
+                raise RuntimeError("an outcome with a guard needs an alternative")
+            outcome = await outcome.otherwise()
     except UniqueViolation:  # stored before (a replay) or by a concurrent duplicate: ours is undone, answer with theirs
         stored = await _wait_for_winner_fast(db, key)
         if stored is None:
@@ -169,6 +174,12 @@ async def run_idempotent_fast(
     if status != 200:
         raise ApiError(status, *_code_message(body))
     return Response(content=body, status_code=status, media_type="application/json")
+
+
+def _status_and_body(answer: BaseModel | ApiError) -> tuple[int, str]:
+    if isinstance(answer, ApiError):
+        return answer.status, error_body_json(answer.code, answer.message)
+    return 200, answer.model_dump_json()
 
 
 async def _wait_for_winner_fast(db: FastDb, key: dict[str, str], timeout_s: float = 5.0) -> Sequence[Any] | None:

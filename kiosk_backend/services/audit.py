@@ -6,7 +6,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from kiosk_backend.clock import utcnow
-from kiosk_backend.fastdb import Transaction, insert_query
+from kiosk_backend.fastdb import Insert, insert_query
 from kiosk_backend.models import AuditEntry
 
 _INSERT = insert(AuditEntry)  # built once; a Core insert skips the ORM unit of work
@@ -31,9 +31,7 @@ def audit(
     )
 
 
-async def audit_fast(
-    tx: Transaction, action: str, outcome: str, kiosk_id: str | None, person_id: int | None, detail: str = ""
-) -> None:
-    """:func:`audit` in a :mod:`kiosk_backend.fastdb` transaction (the card login)."""
+def audit_insert(action: str, outcome: str, kiosk_id: str | None, person_id: int | None, detail: str = "") -> Insert:
+    """:func:`audit` as an insert for :meth:`kiosk_backend.fastdb.FastDb.write` (the card login)."""
     entry = {"action": action, "outcome": outcome, "detail": detail[:200]}
-    await tx.all(_INSERT_FAST, {"at": utcnow(), "kiosk_id": kiosk_id, "person_id": person_id, **entry})
+    return _INSERT_FAST, {"at": utcnow(), "kiosk_id": kiosk_id, "person_id": person_id, **entry}

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import bindparam, func, insert, literal, select
+from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from kiosk_backend.db import make_engine
-from kiosk_backend.fastdb import Query, UniqueViolation, ValueRefused, make_fastdb
+from kiosk_backend.fastdb import Query, UniqueViolation, ValueRefused, insert_query, make_fastdb
 from kiosk_backend.models import (
     Card,
     CitizenSession,
@@ -185,32 +185,47 @@ def test_the_in_statement_token_check_answers_like_the_separate_one(
     assert (answer.status_code, answer.json()["error"]["code"]) == (403, "card_reported_lost")
 
 
-async def test_fastdb_translates_driver_errors(backend: Backend) -> None:
-    """Both drivers' refusals become the same two exceptions (422 invalid_value / a conflict), and a transaction
-    that raises leaves nothing behind."""
+async def test_fastdb_translates_driver_errors_and_writes_atomically(backend: Backend) -> None:
+    """Both drivers' refusals become the same two exceptions (422 invalid_value / a conflict); a write whose insert
+    conflicts leaves nothing behind, and a guarded write happens only when its guard takes effect."""
     db = make_fastdb(backend.engine, pool_size=2)
     try:
         with pytest.raises(ValueRefused):
             await db.all(Query(select(Card.id).where(Card.id == bindparam("card_pk"))), {"card_pk": 2**70})
+        key = f"fastdb-{uuid.uuid4().hex}"
         record = {
             "kiosk_id": "NX-K1",
-            "key": f"fastdb-{uuid.uuid4().hex}",
+            "key": key,
             "request_hash": "h",
             "status_code": 200,
             "response_body": "{}",
             "created_at": datetime.now(UTC),
         }
-        stored = Query(insert(IdempotencyRecord).values({name: bindparam(name) for name in record}))
+        stored = insert_query(IdempotencyRecord, tuple(record))
         count = Query(
             select(func.count()).select_from(IdempotencyRecord).where(IdempotencyRecord.key == bindparam("key"))
         )
         await db.all(stored, record)
         with pytest.raises(UniqueViolation):
-            async with db.transaction() as tx:
-                await tx.all(stored, {**record, "key": record["key"] + "-2"})
-                await tx.all(stored, record)
-        assert await db.first(count, {"key": record["key"]}) == (1,)
-        assert await db.first(count, {"key": record["key"] + "-2"}) == (0,)  # rolled back with the transaction
+            await db.write([(stored, {**record, "key": key + "-2"}), (stored, record)])
+        assert await db.first(count, {"key": key}) == (1,)
+        assert await db.first(count, {"key": key + "-2"}) == (0,)  # undone with the conflicting insert
+
+        guard = Query(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.key == bindparam("g_key"), IdempotencyRecord.status_code == 200)
+            .values(status_code=201)
+            .returning(IdempotencyRecord.key)
+        )
+        assert await db.write([(stored, {**record, "key": key + "-3"})], (guard, {"g_key": key})) is True
+        assert await db.write([(stored, {**record, "key": key + "-4"})], (guard, {"g_key": key})) is False
+        assert [await db.first(count, {"key": key + suffix}) for suffix in ("-3", "-4")] == [(1,), (0,)]
+        with pytest.raises(UniqueViolation):  # the guard's change is undone with the conflicting insert
+            await db.write([(stored, record)], (guard, {"g_key": key + "-3"}))
+        status = Query(select(IdempotencyRecord.status_code).where(IdempotencyRecord.key == bindparam("key")))
+        assert await db.first(status, {"key": key + "-3"}) == (200,)
+        assert await db.write([(stored, {**record, "key": key + "-5"}), (stored, {**record, "key": key + "-6"})])
+        assert [await db.first(count, {"key": key + suffix}) for suffix in ("-5", "-6")] == [(1,), (1,)]
     finally:
         await db.close()
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk_backend.app import create_app
-from kiosk_backend.models import CardChallengeRecord, CardStatusChange
-from tests.backend.conftest import DEMO, Backend, card_identity, citizen, idem, login
+from kiosk_backend.models import CardChallengeRecord, CardStatusChange, CitizenSession
+from tests.backend.conftest import DEMO, Backend, card_identity, citizen, cryptogram, idem, login
 
 
 def _challenges(backend: Backend) -> int:
@@ -72,8 +72,11 @@ def test_key_is_required_and_well_formed(api: TestClient) -> None:
         assert answer.json()["error"]["code"] == "idempotency_key_invalid"
 
 
-def _race(backend: Backend, method: str, path: str, json: object, headers: dict[str, str]) -> list[httpx.Response]:
-    """Send the same request from two independent app instances (two 'workers': separate engines) at once."""
+def _race(
+    backend: Backend, method: str, path: str, json: object, headers: dict[str, str], own_keys: bool = False
+) -> list[httpx.Response]:
+    """Send the same request from two independent app instances (two 'workers': separate engines) at once;
+    ``own_keys``: each with its own Idempotency-Key (two requests, not a duplicate)."""
     clients = [TestClient(create_app(backend.settings)) for _ in range(2)]
     barrier = threading.Barrier(2)
     answers: list[httpx.Response] = []
@@ -82,8 +85,9 @@ def _race(backend: Backend, method: str, path: str, json: object, headers: dict[
     def send(client: TestClient) -> None:
         with client:
             barrier.wait()
+            mine = {**headers, **(idem() if own_keys else {})}
             answer = client.request(
-                method, path, json=json, headers={"Authorization": f"Bearer {backend.tokens['NX-K1']}", **headers}
+                method, path, json=json, headers={"Authorization": f"Bearer {backend.tokens['NX-K1']}", **mine}
             )
             with lock:
                 answers.append(answer)
@@ -109,6 +113,43 @@ def test_concurrent_duplicates_take_effect_once(api: TestClient, backend: Backen
         assert [a.status_code for a in answers] == [200, 200], (attempt, [a.text for a in answers])
         assert answers[0].json() == answers[1].json()
         assert _challenges(backend) == before + 1
+
+
+def _sessions(backend: Backend) -> int:
+    with Session(backend.engine) as db:
+        return db.execute(select(func.count()).select_from(CitizenSession)).scalar_one()
+
+
+def _session_request(api: TestClient, card_name: str) -> dict[str, str]:
+    """The body of a card login's second step, for a fresh challenge."""
+    card = DEMO.by_id(card_name)
+    challenge = api.post("/v1/card-sessions/challenge", json=card_identity(card), headers=idem()).json()
+    return {
+        "challenge_id": challenge["challenge_id"],
+        "cryptogram": cryptogram(card, challenge["challenge"]),
+        "ssn": card.ssn,
+        "card_no": card.card_no,
+    }
+
+
+def test_concurrent_duplicate_logins_open_one_session(api: TestClient, backend: Backend) -> None:
+    for attempt in range(3):
+        before = _sessions(backend)
+        key = {"Idempotency-Key": f"race-{uuid.uuid4().hex}"}
+        answers = _race(backend, "POST", "/v1/card-sessions", _session_request(api, "retiree"), key)
+        assert [a.status_code for a in answers] == [200, 200], (attempt, [a.text for a in answers])
+        assert answers[0].json() == answers[1].json()
+        assert _sessions(backend) == before + 1
+
+
+def test_one_challenge_used_by_two_logins_at_once_opens_one_session(api: TestClient, backend: Backend) -> None:
+    """Two requests (own keys) with one challenge: one session; the other is told the challenge was used."""
+    for attempt in range(3):
+        before = _sessions(backend)
+        answers = _race(backend, "POST", "/v1/card-sessions", _session_request(api, "retiree"), {}, own_keys=True)
+        outcomes = sorted((a.status_code, a.json().get("error", {}).get("code")) for a in answers)
+        assert outcomes == [(200, None), (401, "challenge_used")], (attempt, outcomes)
+        assert _sessions(backend) == before + 1
 
 
 def test_concurrent_loss_reports_change_the_card_once(api: TestClient, backend: Backend) -> None:
