@@ -45,7 +45,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: BackendSettings) -> FastAPI:
     """Build the app: routers under ``/v1``, stable error handlers, one engine per process."""
-    app = FastAPI(title="社保自助终端 records backend", version=__version__, lifespan=_lifespan)
+    app = FastAPI(
+        title="社保自助终端 records backend",
+        version=__version__,
+        lifespan=_lifespan,
+        # No OpenTelemetry here (operators watch /v1/health and the fleet view): FastAPI's per-request checks for
+        # a configured provider are skipped.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+    )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url(), settings.database.pool_size)
     app.state.read_engine = read_only(app.state.engine)
@@ -55,12 +62,13 @@ def create_app(settings: BackendSettings) -> FastAPI:
     app.state.loss_secret = LazySecret(settings.loss_report_secret_path())
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
-    app.include_router(health.router, prefix="/v1")
-    # The busiest routers name the kiosk dependency in every route (KioskAuth, or Idempotent which needs it): a
-    # router-level copy would cost ~0.1 ms of dependency solving per request. The others keep it as a safety net;
-    # tests/backend/test_auth.py checks that every /v1 route refuses a request without a kiosk token.
+    # The busiest routers come first (routes are matched in order) and name the kiosk dependency in every route
+    # (KioskAuth, or Idempotent which needs it): a router-level copy would be solved a second time per request. The
+    # others keep it as a safety net; tests/backend/test_auth.py checks that every /v1 route refuses a request
+    # without a kiosk token.
     for router in (card_sessions.router, me.router):
         app.include_router(router, prefix="/v1")
+    app.include_router(health.router, prefix="/v1")
     for router in (card_services.router, loss_reports.router, slips.router):
         app.include_router(router, prefix="/v1", dependencies=[Depends(require_kiosk)])
     app.include_router(slip_keys.router, prefix="/v1")
