@@ -61,6 +61,25 @@ def test_copy_on_postgresql_loads_what_sqlite_loads(postgres: PostgresServer, tm
     with pg.connect() as connection:  # sequences moved past the explicit ids: a new row gets a fresh id
         next_id = connection.execute(text("SELECT nextval(pg_get_serial_sequence('person', 'id'))")).scalar_one()
     assert next_id == 26
+    with pg.connect() as connection:  # the big tables were loaded frozen: nothing left for VACUUM to do
+        sql = text("SELECT relpages, relallvisible FROM pg_class WHERE relname = 'contribution'")
+        pages, all_visible = connection.execute(sql).one()
+    assert pages > 0 and all_visible == pages
+    pg.dispose()
+
+
+def test_rows_in_any_seeded_table_refuse_a_postgresql_seed(postgres: PostgresServer) -> None:
+    """Seeding truncates the tables it loads frozen: it first makes sure there is nothing to lose."""
+    url = postgres.create_database("kiosk_seed_taken")
+    upgrade_to_head(url)
+    pg = make_engine(url)
+    with pg.begin() as connection:
+        sql = "INSERT INTO employer (code, name, region, injury_rate_permille) VALUES ('x', 'y', '640100', 2)"
+        connection.execute(text(sql))
+    with pytest.raises(AlreadySeeded, match="employer"):
+        seed_database(pg, 5, 1, DEMO.cards)
+    with pg.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM employer")).scalar_one() == 1
     pg.dispose()
 
 
