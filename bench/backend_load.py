@@ -81,6 +81,15 @@ def load_average() -> str:
     return "/".join(f"{value:.1f}" for value in os.getloadavg())
 
 
+def speed_reference() -> str:
+    """CPU time of a fixed pure-Python loop: this VM's speed varies up to 2× between runs, and a slow phase shows
+    here (and in every process's CPU per request) rather than only in the rates."""
+    started, total = time.process_time(), 0
+    for value in range(2_000_000):
+        total += value
+    return f"speed reference: {(time.process_time() - started) * 1000:.0f} ms of CPU for a 2M-step loop"
+
+
 class RawHttp:
     """A minimal HTTP/1.1 keep-alive client on asyncio streams, one connection (the bench's cheap load generator)."""
 
@@ -356,7 +365,7 @@ def http_phase(
         f"load generator {generator_cpu / count * 1000:.2f} ms; "
         f"{(server_cpu + pg_cpu + generator_cpu) / elapsed:.2f} of {os.cpu_count()} cores busy with them"
     )
-    print(f"  load average before / after: {load_before} / {load_average()}")
+    print(f"  load average before / after: {load_before} / {load_average()}; {speed_reference()}")
 
 
 def main() -> int:
@@ -386,7 +395,7 @@ def main() -> int:
         upgrade_to_head(url)
         engine = make_engine(url)
         demo = load_demo_cards()
-        print(f"load average before seeding: {load_average()}")
+        print(f"load average before seeding: {load_average()}; {speed_reference()}")
         started, seed_cpu = time.perf_counter(), own_cpu_s()
         pg_seed_cpu = pg_cpu_s(server)
         seeded = seed_database(
