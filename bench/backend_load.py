@@ -1,7 +1,8 @@
 """Records backend under load on PostgreSQL: seeding time, then a mixed read workload over HTTP vs the psycopg floor.
 
 1. Starts a throw-away PostgreSQL (as the tests do) unless ``--database-url`` is given, migrates, seeds N persons
-   (timed: COPY), and prints the plan of the 20-year contributions query (EXPLAIN ANALYZE).
+   (timed: COPY), prints the plan of the 20-year contributions query (EXPLAIN ANALYZE) and lets the load settle
+   (checkpoint, kernel write-back, autovacuum) so that the phases measure a steady state.
 2. Starts ``kiosk-backend serve --workers W`` on loopback and registers a kiosk.
 3. HTTP workload, C concurrent clients spread over G generator processes: a "visit" = card login (challenge +
    session: 2 POSTs with the INTERNAL AUTHENTICATE cryptogram computed from the test issuer key), enrolment, 20 years
@@ -311,6 +312,20 @@ def explain_contributions(dsn: str, persons: int) -> None:
         print("   ", line)
 
 
+def settle(dsn: str, timeout_s: float = 300.0) -> None:
+    """Wait for the load's aftermath before measuring a steady state: PostgreSQL's checkpoint of the freshly written
+    pages, the kernel's write-back of them (gigabytes of dirty pages: kernel threads on the same two cores), and any
+    autovacuum run. Measured right after seeding, the first phases ran at half the rate of the later ones."""
+    started = time.perf_counter()
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute("CHECKPOINT")
+        os.sync()
+        busy = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+        while (row := connection.execute(busy).fetchone()) and row[0] and time.perf_counter() - started < timeout_s:
+            time.sleep(1)
+    print(f"settled after seeding (checkpoint, write-back, autovacuum) in {time.perf_counter() - started:.1f} s")
+
+
 def _int_list(text: str) -> list[int]:
     return [int(part) for part in text.split(",")]
 
@@ -418,6 +433,7 @@ def main() -> int:
             size = connection.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()
         print(f"database size: {size[0] if size else '?'}; load average {load_average()}")
         explain_contributions(dsn, seeded.persons)
+        settle(dsn)
 
         cards = load_cards(dsn, 5000)
         for workers in args.workers:
