@@ -101,6 +101,11 @@ def _postgres_writer(
             for table in COLUMNS:
                 cursor.execute(f"ANALYZE {table}")
         connection.commit()
+        # Records the load as vacuumed (0.2 s for 100,000 people: the frozen pages are skipped), so autovacuum's
+        # insert threshold does not send a worker over every table a minute into service.
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM {', '.join(COLUMNS)}")
     finally:
         raw.close()
 

@@ -65,6 +65,9 @@ def test_copy_on_postgresql_loads_what_sqlite_loads(postgres: PostgresServer, tm
         sql = text("SELECT relpages, relallvisible FROM pg_class WHERE relname = 'contribution'")
         pages, all_visible = connection.execute(sql).one()
     assert pages > 0 and all_visible == pages
+    with pg.connect() as connection:  # and recorded as vacuumed: autovacuum has no insert backlog to work off
+        sql = text("SELECT n_ins_since_vacuum FROM pg_stat_user_tables WHERE relname = 'contribution'")
+        assert connection.execute(sql).scalar_one() == 0
     pg.dispose()
 
 
