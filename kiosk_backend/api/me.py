@@ -42,8 +42,8 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 YearQuery = Annotated[int | None, Query(ge=1900, le=2999)]
 
 
-# The two busiest GETs take their query string as one model: FastAPI validates it in one pass instead of one
-# dependency per parameter (~0.05 ms less per request; OpenAPI still lists each parameter).
+# The two busiest GETs take their query string as one model: FastAPI validates it in one pass instead of solving
+# each parameter on its own (docs/PERFORMANCE.md, fourth round); OpenAPI still lists each parameter.
 class ContributionFilters(BaseModel):
     """Query of ``GET /me/contributions``."""
 

@@ -103,9 +103,12 @@ def _postgres_writer(
         connection.commit()
         # Records the load as vacuumed (0.2 s for 100,000 people: the frozen pages are skipped), so autovacuum's
         # insert threshold does not send a worker over every table a minute into service.
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM {', '.join(COLUMNS)}")
+        connection.autocommit = True  # VACUUM runs outside a transaction
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM {', '.join(COLUMNS)}")
+        finally:
+            connection.autocommit = False  # as the pool handed it out
     finally:
         raw.close()
 
