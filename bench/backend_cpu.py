@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -32,9 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from backend_load import FROM_PERIOD, RawHttp, free_port, load_cards, tree_cpu_s  # noqa: E402
+from backend_load import RawHttp, free_port, load_cards, tree_cpu_s, visit  # noqa: E402
 
-from kiosk_backend.cardcrypto import derive_card_key, internal_authenticate  # noqa: E402
 from kiosk_backend.db import make_engine, upgrade_to_head  # noqa: E402
 from kiosk_backend.demo_cards import load_demo_cards  # noqa: E402
 from kiosk_backend.seed.load import seed_database  # noqa: E402
@@ -69,10 +67,12 @@ def serve(checkout: Path, url: str, issuer_key: str) -> tuple[subprocess.Popen[b
 async def visits(port: int, token: str, cards: list[Card], issuer: bytes, count: int, clients: int = 4) -> None:
     """``count`` visits from ``clients`` concurrent clients; any answer but 200 stops the bench."""
 
+    card_keys: dict[str, bytes] = {}
+
     async def client(seed: int) -> None:
         rng, http = random.Random(seed), RawHttp("127.0.0.1", port, token)
 
-        async def call(method: str, path: str, body: object = None, headers: str = "") -> bytes:
+        async def call(_kind: str, method: str, path: str, body: object = None, headers: str = "") -> bytes:
             data = json.dumps(body).encode() if body is not None else b""
             status, answer = await http.request(method, "/v1" + path, data, headers)
             if status != 200:
@@ -81,26 +81,7 @@ async def visits(port: int, token: str, cards: list[Card], issuer: bytes, count:
 
         try:
             for _ in range(count // clients):
-                card_id, atr, ssn, card_no = rng.choice(cards)
-                idem = f"Idempotency-Key: {uuid.uuid4().hex}\r\n"
-                challenge = json.loads(
-                    await call("POST", "/card-sessions/challenge", {"card_id": card_id, "atr": atr}, idem)
-                )
-                key = derive_card_key(issuer, bytes.fromhex(atr))
-                cryptogram = internal_authenticate(key, bytes.fromhex(challenge["challenge"])).hex().upper()
-                body = {
-                    "challenge_id": challenge["challenge_id"],
-                    "cryptogram": cryptogram,
-                    "ssn": ssn,
-                    "card_no": card_no,
-                }
-                idem = f"Idempotency-Key: {uuid.uuid4().hex}\r\n"
-                citizen = (
-                    f"X-Citizen-Token: {json.loads(await call('POST', '/card-sessions', body, idem))['token']}\r\n"
-                )
-                await call("GET", "/me/enrolments", headers=citizen)
-                await call("GET", f"/me/contributions?from_period={FROM_PERIOD}&limit=240", headers=citizen)
-                await call("GET", "/me/medical-account", headers=citizen)
+                await visit(call, rng.choice(cards), issuer, card_keys)
         finally:
             http.close()
 

@@ -33,6 +33,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -154,6 +155,29 @@ def load_cards(dsn: str, sample: int) -> list[tuple[str, str, str, str]]:
         ]
 
 
+Call = Callable[..., Awaitable[bytes]]  # (kind, method, path, body=None, headers="") -> the answer's body
+
+
+async def visit(call: Call, card: tuple[str, str, str, str], issuer: bytes, card_keys: dict[str, bytes]) -> None:
+    """One citizen's visit: card login (challenge + session, the cryptogram from the card's key), enrolment, 20
+    years of contributions, medical account — 5 requests through ``call``. ``card_keys`` keeps K_card per card (a
+    card holds its key: the generator need not derive it again)."""
+    card_id, atr, ssn, card_no = card
+    idem = f"Idempotency-Key: {uuid.uuid4().hex}\r\n"
+    challenge = json.loads(
+        await call("login:challenge", "POST", "/card-sessions/challenge", {"card_id": card_id, "atr": atr}, idem)
+    )
+    key = card_keys.get(atr) or card_keys.setdefault(atr, derive_card_key(issuer, bytes.fromhex(atr)))
+    cryptogram = internal_authenticate(key, bytes.fromhex(challenge["challenge"])).hex().upper()
+    body = {"challenge_id": challenge["challenge_id"], "cryptogram": cryptogram, "ssn": ssn, "card_no": card_no}
+    idem = f"Idempotency-Key: {uuid.uuid4().hex}\r\n"
+    session = json.loads(await call("login:session", "POST", "/card-sessions", body, idem))
+    citizen = f"X-Citizen-Token: {session['token']}\r\n"
+    await call("enrolment", "GET", "/me/enrolments", headers=citizen)
+    await call("contributions", "GET", f"/me/contributions?from_period={FROM_PERIOD}&limit=240", headers=citizen)
+    await call("medical_account", "GET", "/me/medical-account", headers=citizen)
+
+
 async def http_workload(
     url: str, token: str, cards: list[tuple[str, str, str, str]], issuer: bytes, clients: int, seconds: float
 ) -> tuple[dict[str, list[float]], float, float]:
@@ -163,7 +187,7 @@ async def http_workload(
     deadline = time.perf_counter() + seconds
     host, port = url.removeprefix("http://").split(":")
     cpu_started = time.process_time()
-    card_keys: dict[str, bytes] = {}  # K_card per card: a card holds its key, the generator need not derive it again
+    card_keys: dict[str, bytes] = {}
 
     async def visitor(rng: random.Random) -> None:
         http = RawHttp(host, int(port), token)
@@ -179,29 +203,7 @@ async def http_workload(
 
         try:
             while time.perf_counter() < deadline:
-                card_id, atr, ssn, card_no = rng.choice(cards)
-                idem = f"Idempotency-Key: {uuid.uuid4().hex}\r\n"
-                challenge = json.loads(
-                    await timed(
-                        "login:challenge", "POST", "/card-sessions/challenge", {"card_id": card_id, "atr": atr}, idem
-                    )
-                )
-                key = card_keys.get(atr) or card_keys.setdefault(atr, derive_card_key(issuer, bytes.fromhex(atr)))
-                cryptogram = internal_authenticate(key, bytes.fromhex(challenge["challenge"])).hex().upper()
-                body = {
-                    "challenge_id": challenge["challenge_id"],
-                    "cryptogram": cryptogram,
-                    "ssn": ssn,
-                    "card_no": card_no,
-                }
-                idem = f"Idempotency-Key: {uuid.uuid4().hex}\r\n"
-                session = json.loads(await timed("login:session", "POST", "/card-sessions", body, idem))
-                citizen = f"X-Citizen-Token: {session['token']}\r\n"
-                await timed("enrolment", "GET", "/me/enrolments", headers=citizen)
-                await timed(
-                    "contributions", "GET", f"/me/contributions?from_period={FROM_PERIOD}&limit=240", headers=citizen
-                )
-                await timed("medical_account", "GET", "/me/medical-account", headers=citizen)
+                await visit(timed, rng.choice(cards), issuer, card_keys)
         finally:
             http.close()
 

@@ -101,14 +101,15 @@ def run_idempotent(db: Session, idem: IdempotentRequest, action: Callable[[], Ba
     existing = _stored(db, idem)
     if existing is not None:
         return _replay(existing, idem)
+    answer: BaseModel | ApiError
     try:
-        result = action()
-        status, body = 200, result.model_dump_json()
+        answer = action()
     except ApiError as exc:
-        status, body = exc.status, error_body_json(exc.code, exc.message)
+        answer = exc
     except BaseException:
         db.rollback()
         raise
+    status, body = _status_and_body(answer)
     try:
         db.connection().execute(
             _INSERT,
@@ -124,13 +125,8 @@ def run_idempotent(db: Session, idem: IdempotentRequest, action: Callable[[], Ba
         db.commit()
     except (IntegrityError, OperationalError):
         db.rollback()  # a concurrent duplicate committed first: our effect is undone, answer with theirs
-        winner = _wait_for_winner(db, idem)
-        if winner is None:
-            raise ApiError(409, "idempotency_conflict", "a request with this key is in progress; retry") from None
-        return _replay(winner, idem)
-    if status != 200:
-        raise ApiError(status, *_code_message(body))
-    return Response(content=body, status_code=status, media_type="application/json")
+        return _winner_replayed(_wait_for_winner(db, idem), idem)
+    return _first_answer(status, body)
 
 
 def _wait_for_winner(db: Session, idem: IdempotentRequest, timeout_s: float = 5.0) -> Row[str, int, str] | None:
@@ -167,19 +163,29 @@ async def run_idempotent_fast(
                 raise RuntimeError("an outcome with a guard needs an alternative")
             outcome = await outcome.otherwise()
     except UniqueViolation:  # stored before (a replay) or by a concurrent duplicate: ours is undone, answer with theirs
-        stored = await _wait_for_winner_fast(db, key)
-        if stored is None:
-            raise ApiError(409, "idempotency_conflict", "a request with this key is in progress; retry") from None
-        return _replay(stored, idem)
+        return _winner_replayed(await _wait_for_winner_fast(db, key), idem)
+    return _first_answer(status, body)
+
+
+def _status_and_body(answer: BaseModel | ApiError) -> tuple[int, str]:
+    """What is stored for an answer: 200 and the model's JSON, or the error's status and body."""
+    if isinstance(answer, ApiError):
+        return answer.status, error_body_json(answer.code, answer.message)
+    return 200, answer.model_dump_json()
+
+
+def _first_answer(status: int, body: str) -> Response:
+    """The answer of the request that took effect (an error answer is raised, as the error handlers expect)."""
     if status != 200:
         raise ApiError(status, *_code_message(body))
     return Response(content=body, status_code=status, media_type="application/json")
 
 
-def _status_and_body(answer: BaseModel | ApiError) -> tuple[int, str]:
-    if isinstance(answer, ApiError):
-        return answer.status, error_body_json(answer.code, answer.message)
-    return 200, answer.model_dump_json()
+def _winner_replayed(stored: Sequence[Any] | None, idem: IdempotentRequest) -> Response:
+    """The stored answer of the concurrent duplicate that committed first; 409 if it did not commit in time."""
+    if stored is None:
+        raise ApiError(409, "idempotency_conflict", "a request with this key is in progress; retry")
+    return _replay(stored, idem)
 
 
 async def _wait_for_winner_fast(db: FastDb, key: dict[str, str], timeout_s: float = 5.0) -> Sequence[Any] | None:
